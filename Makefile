@@ -1,0 +1,41 @@
+# The two set-up commands of the README are `make run` and `make test`; the rest are helpers.
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test bench lint fix docs install clean
+
+$(STAMP): pyproject.toml scripts/bootstrap.sh
+	VENV=$(VENV) scripts/bootstrap.sh
+	@touch $@
+
+install: $(STAMP)
+
+## Install what is missing, prepare the database and demo data, serve on http://127.0.0.1:8000
+run: $(STAMP)
+	VENV=$(VENV) scripts/run.sh
+
+## Lint, type-check, and run the whole test suite on SQLite and PostgreSQL
+test: $(STAMP)
+	VENV=$(VENV) scripts/test.sh
+
+## Print performance figures (see docs/benchmarks.md)
+bench: $(STAMP)
+	VENV=$(VENV) scripts/bench.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+fix: $(STAMP)
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+## Regenerate docs that are built from the model (a test fails when they are stale)
+docs: $(STAMP)
+	$(BIN)/python -m diam.docs
+
+clean:
+	rm -rf $(VENV) data

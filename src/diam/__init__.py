@@ -1,0 +1,3 @@
+"""diam: an open, self-hostable imaging-IT maturity assessment platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,251 @@
+"""The `diam` command line: check and export models, score answers files, write examples.
+
+User errors (missing files, invalid answers, bad options) exit with code 2 and one paragraph
+naming what is wrong; `diam model check` exits 1 when the model has errors.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from diam import __version__
+from diam.model.export import model_to_dict
+from diam.model.load import ModelError, check_model_dir, load_model
+from diam.model.schema import Model
+from diam.paths import DEFAULT_MODEL_ID, model_dir, models_dir
+from diam.scoring.answers import AnswerError, AnswerSheet, parse_answer_file
+from diam.scoring.engine import score
+from diam.scoring.result import Result
+
+
+class UserError(click.ClickException):
+    """Bad input from the user: message, exit code 2, no traceback."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Error: {self.format_message()}", err=True)
+
+
+def fail(message: str) -> NoReturn:
+    raise UserError(message)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="diam")
+def main() -> None:
+    """diam: an open imaging-IT maturity assessment (inspired by the public description of
+    DIAM; not an official DIAM rating)."""
+
+
+# --- model -------------------------------------------------------------------------------
+
+
+@main.group()
+def model() -> None:
+    """Check and export maturity models."""
+
+
+@model.command("check")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+def model_check(path: Path | None) -> None:
+    """Check a model directory (default: the shipped radiology model) and list ALL problems.
+
+    Exit code 0 when the model is sound (warnings allowed), 1 when it has errors.
+    """
+    root = path or model_dir(DEFAULT_MODEL_ID)
+    loaded, problems = check_model_dir(root)
+    for problem in problems:
+        click.echo(str(problem), err=problem.severity == "error")
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if loaded is None:
+        click.echo(f"{root}: {errors} error(s), {warnings} warning(s).", err=True)
+        sys.exit(1)
+    click.echo(
+        f"{root}: model {loaded.id} {loaded.version} is valid: {len(loaded.criteria)} criteria, "
+        f"{len(loaded.manifest.focus_areas)} focus areas, {len(loaded.references)} references"
+        + (f", {warnings} warning(s)." if warnings else ".")
+    )
+
+
+@model.command("export")
+@click.option("--model", "model_path", type=click.Path(path_type=Path), help="Model directory.")
+@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="File (default: stdout).")
+def model_export(model_path: Path | None, fmt: str, output: Path | None) -> None:
+    """Export the model as one JSON document (the model-export contract)."""
+    loaded = _load(model_path)
+    _write(output, json.dumps(model_to_dict(loaded), indent=2, ensure_ascii=False) + "\n")
+
+
+# --- score -------------------------------------------------------------------------------
+
+
+@main.command("score")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--model", "model_path", type=click.Path(path_type=Path),
+              help="Model directory (default: the shipped model named in the file).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def score_command(file: Path, model_path: Path | None, fmt: str) -> None:
+    """Score an answers FILE and print the stage, branches, focus areas and blockers."""
+    loaded, sheet = read_answers(file, model_path)
+    result = score(loaded, sheet.values)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_result(result))
+
+
+def read_answers(file: Path, model_path: Path | None) -> tuple[Model, AnswerSheet]:
+    """Read and validate an answers file; every failure is a `UserError`."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        fail(f"{file}: no such file.")
+    except IsADirectoryError:
+        fail(f"{file}: is a directory, expected an answers JSON file.")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"{file}: cannot read it ({exc}).")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"{file}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).")
+    if model_path is None:
+        model_id = data.get("model") if isinstance(data, dict) else None
+        if not isinstance(model_id, str) or not (models_dir() / model_id).is_dir():
+            known = ", ".join(sorted(p.name for p in models_dir().glob("*/manifest.yaml")))
+            fail(
+                f"{file}: `model` names no shipped model ({model_id!r}); use --model PATH "
+                f"or one of: {known or DEFAULT_MODEL_ID}."
+            )
+        model_path = models_dir() / model_id
+    loaded = _load(model_path)
+    try:
+        sheet = parse_answer_file(loaded, data)
+    except AnswerError as exc:
+        listing = "\n".join(f"  - {p}" for p in exc.problems)
+        fail(f"{file}: {len(exc.problems)} problem(s), nothing was scored:\n{listing}")
+    return loaded, sheet
+
+
+def _bar(percent: float | None, width: int = 20) -> str:
+    if percent is None:
+        return "·" * width
+    filled = round(percent * width / 100)
+    return "█" * filled + "░" * (width - filled)
+
+
+def _pct(value: float | None) -> str:
+    return "  n/a" if value is None else f"{value:5.1f}%"
+
+
+def format_result(result: Result) -> str:
+    """The human summary printed by `diam score`."""
+    m = result.model
+    lines = [
+        f"Stage {result.stage}: {result.stage_name()}",
+        f"  {m.stage_info(result.stage).description}",
+        f"  Model {m.id} {m.version} (an open model inspired by DIAM; not an official DIAM "
+        "rating). Completeness "
+        f"{result.completeness:.1f}%.",
+        "",
+        "Core stages",
+    ]
+    for s in result.stages:
+        mark = "reached" if result.core_stage >= int(s.key) else "not reached"
+        lines.append(
+            f"  {s.key} {s.name:<44} {_bar(s.percent)} {_pct(s.percent)}  "
+            f"{s.met}/{s.total} {mark}"
+        )
+    lines += ["", "Branches (count from core stage 4)"]
+    for b in result.branches:
+        mark = "mastered" if b.passed else "not mastered"
+        lines.append(
+            f"  {b.key} {b.name:<44} {_bar(b.percent)} {_pct(b.percent)}  {b.met}/{b.total} {mark}"
+        )
+    lines += ["", "Focus areas"]
+    for f in result.focus_areas:
+        lines.append(f"  {f.code} {f.name:<44} {_bar(f.percent)} {_pct(f.percent)}  "
+                     f"{f.met}/{f.total}")
+    target = result.next_target
+    lines.append("")
+    if target is None:
+        lines.append("Every stage and branch is reached.")
+    else:
+        label = (f"core stage {target[1:]}" if target.startswith("S")
+                 else f"branch {target} ({m.branch(target).name})")
+        lines.append(f"Blockers for {label}:")
+        by_id = m.criteria_by_id
+        for cid in result.blockers:
+            status = "unanswered" if result.status(cid) == "unanswered" else "not met"
+            lines.append(f"  {cid} ({status}): {_short(by_id[cid].statement)}")
+    return "\n".join(lines)
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- example -----------------------------------------------------------------------------
+
+
+@main.command("example")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="File (default: stdout).")
+def example(output: Path | None) -> None:
+    """Write a filled example answers file: a realistic stage-3 radiology department."""
+    path = model_dir(DEFAULT_MODEL_ID) / "examples" / "stage-3-department.json"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        fail(f"the bundled example is missing ({exc}).")
+    _write(output, text)
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _load(model_path: Path | None) -> Model:
+    root = model_path or model_dir(DEFAULT_MODEL_ID)
+    try:
+        return load_model(root)
+    except ModelError as exc:
+        errors = [p for p in exc.problems if p.severity == "error"]
+        listing = "\n".join(f"  - {p}" for p in errors[:20])
+        more = f"\n  … and {len(errors) - 20} more" if len(errors) > 20 else ""
+        fail(f"the model at {root} is not valid ({len(errors)} error(s); run "
+             f"`diam model check {root}`):\n{listing}{more}")
+
+
+def _write(output: Path | None, text: str) -> None:
+    """Write to a file atomically (never a partial file), or to stdout."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    write_atomically(output, text.encode("utf-8"))
+    click.echo(f"Wrote {output}", err=True)
+
+
+def write_atomically(output: Path, data: bytes) -> None:
+    if output.is_dir():
+        fail(f"{output}: is a directory; give a file name.")
+    if not output.parent.exists():
+        fail(f"{output.parent}: no such directory.")
+    tmp = output.with_name(f".{output.name}.tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(output)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        fail(f"{output}: cannot write it ({exc.strerror or exc}).")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

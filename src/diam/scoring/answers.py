@@ -1,0 +1,189 @@
+"""Answers: the answers-file contract (design.md §3) parsed into values the engine scores.
+
+`parse_answer_file` checks a whole document and reports every problem with the criterion it
+concerns; `parse_value` checks one raw value and is shared by the web forms and the API.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from diam.model.schema import (
+    BooleanAnswer,
+    ChoiceAnswer,
+    Criterion,
+    Model,
+    NumberAnswer,
+    PercentAnswer,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NotApplicable:
+    """An N/A answer; only valid where the model allows it, and always justified."""
+
+    justification: str
+
+
+AnswerValue = bool | float | int | str | NotApplicable
+"""bool for boolean criteria, a number for percent/number, an option id for choices, or N/A."""
+
+
+@dataclass(frozen=True)
+class AnswerSheet:
+    """Validated answers to one model version: values for scoring plus respondents' comments."""
+
+    model_id: str
+    model_version: str
+    values: Mapping[str, AnswerValue]
+    comments: Mapping[str, str] = field(default_factory=dict)
+
+
+class AnswerError(ValueError):
+    """The answers cannot be scored; `problems` names each criterion (or key) that is wrong."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+class InvalidValue(ValueError):
+    """One answer value does not fit its criterion; the message says why, for the respondent."""
+
+
+TOP_LEVEL_KEYS = {"model", "model_version", "answers", "meta"}
+ANSWER_KEYS = {"value", "na", "justification", "comment"}
+
+
+def _is_number(raw: Any) -> bool:
+    # JSON true/false are Python ints; a percent of `true` is a type error, not 1 %.
+    return isinstance(raw, int | float) and not isinstance(raw, bool)
+
+
+def parse_value(criterion: Criterion, raw: Any) -> bool | float | int | str:
+    """Check one answer value against its criterion's answer type; raise `InvalidValue`."""
+    answer = criterion.answer
+    if isinstance(answer, BooleanAnswer):
+        if not isinstance(raw, bool):
+            raise InvalidValue(f"expected yes/no (true or false), got {_show(raw)}")
+        return raw
+    if isinstance(answer, ChoiceAnswer):
+        ids = [o.id for o in answer.options]
+        if not isinstance(raw, str) or raw not in ids:
+            raise InvalidValue(f"expected one of {', '.join(ids)}; got {_show(raw)}")
+        return raw
+    if not _is_number(raw) or not math.isfinite(raw):
+        raise InvalidValue(f"expected a number, got {_show(raw)}")
+    if isinstance(answer, PercentAnswer):
+        if not 0 <= raw <= 100:
+            raise InvalidValue(f"a percentage must be between 0 and 100, got {raw:g}")
+        return raw
+    assert isinstance(answer, NumberAnswer)
+    if raw < answer.minimum or (answer.maximum is not None and raw > answer.maximum):
+        upper = f"{answer.maximum:g}" if answer.maximum is not None else "no limit"
+        raise InvalidValue(
+            f"must be between {answer.minimum:g} and {upper} {answer.unit}, got {raw:g}"
+        )
+    return raw
+
+
+def _show(raw: Any) -> str:
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if raw is None:
+        return "null"
+    if isinstance(raw, str):
+        return repr(raw[:40])
+    if isinstance(raw, dict | list):
+        return "an object" if isinstance(raw, dict) else "a list"
+    return repr(raw)
+
+
+def parse_answer(criterion: Criterion, raw: Any) -> tuple[AnswerValue | None, str | None]:
+    """One entry of the `answers` object: `(value or None if unanswered, comment)`."""
+    if not isinstance(raw, dict):
+        return (None if raw is None else parse_value(criterion, raw)), None
+    unknown = sorted(set(raw) - ANSWER_KEYS)
+    if unknown:
+        raise InvalidValue(
+            f"unknown key(s) {', '.join(unknown)} (allowed: value, na, justification, comment)"
+        )
+    comment = raw.get("comment")
+    if comment is not None and not isinstance(comment, str):
+        raise InvalidValue("comment must be text")
+    if raw.get("na") is True:
+        if not criterion.na_allowed:
+            raise InvalidValue("N/A is not allowed for this criterion")
+        justification = raw.get("justification")
+        if not isinstance(justification, str) or not justification.strip():
+            raise InvalidValue("N/A needs a justification")
+        if raw.get("value") is not None:
+            raise InvalidValue("give either a value or N/A, not both")
+        return NotApplicable(justification.strip()), comment
+    if "na" in raw and raw["na"] is not False:
+        raise InvalidValue("na must be true or false")
+    value = raw.get("value")
+    return (None if value is None else parse_value(criterion, value)), comment
+
+
+def parse_answer_file(model: Model, data: Any) -> AnswerSheet:
+    """Validate an answers document for `model`; raise `AnswerError` listing every problem."""
+    if not isinstance(data, dict):
+        raise AnswerError(["the answers file must be a JSON object"])
+    problems: list[str] = []
+    unknown = sorted(set(data) - TOP_LEVEL_KEYS)
+    if unknown:
+        problems.append(f"unknown top-level key(s): {', '.join(unknown)}")
+    model_id = data.get("model")
+    if model_id != model.id:
+        problems.append(f"`model` must be {model.id!r}, got {_show(model_id)}")
+    version = data.get("model_version", model.version)
+    if version != model.version:
+        problems.append(
+            f"answers are for model version {_show(version)} but the model is {model.version}"
+        )
+    answers = data.get("answers")
+    if not isinstance(answers, dict):
+        problems.append("`answers` must be an object mapping criterion ids to answers")
+        raise AnswerError(problems)
+    values: dict[str, AnswerValue] = {}
+    comments: dict[str, str] = {}
+    by_id = model.criteria_by_id
+    for cid, raw in answers.items():
+        criterion = by_id.get(cid)
+        if criterion is None:
+            problems.append(f"{cid}: unknown criterion id")
+            continue
+        try:
+            value, comment = parse_answer(criterion, raw)
+        except InvalidValue as exc:
+            problems.append(f"{cid}: {exc}")
+            continue
+        if value is not None:
+            values[cid] = value
+        if comment:
+            comments[cid] = comment
+    if problems:
+        raise AnswerError(problems)
+    return AnswerSheet(model.id, model.version, values, comments)
+
+
+def answer_sheet_to_dict(sheet: AnswerSheet) -> dict[str, Any]:
+    """The answers-file document for a sheet (the inverse of `parse_answer_file`)."""
+    answers: dict[str, Any] = {}
+    for cid in sorted(set(sheet.values) | set(sheet.comments)):
+        value = sheet.values.get(cid)
+        comment = sheet.comments.get(cid)
+        if isinstance(value, NotApplicable):
+            entry: dict[str, Any] = {"na": True, "justification": value.justification}
+            if comment:
+                entry["comment"] = comment
+            answers[cid] = entry
+        elif comment:
+            answers[cid] = {"value": value, "comment": comment}
+        else:
+            answers[cid] = value
+    return {"model": sheet.model_id, "model_version": sheet.model_version, "answers": answers}

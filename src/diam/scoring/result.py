@@ -1,0 +1,211 @@
+"""The Result of scoring one assessment, and its JSON form (design.md §3, "Result")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, NamedTuple
+
+from diam.model.schema import CORE_STAGES, Criterion, Model
+
+MET, NOT_MET, UNANSWERED, NOT_APPLICABLE = 0, 1, 2, 3
+
+
+class Status(StrEnum):
+    MET = "met"
+    NOT_MET = "not_met"
+    UNANSWERED = "unanswered"
+    NOT_APPLICABLE = "not_applicable"
+
+
+_STATUS = (Status.MET, Status.NOT_MET, Status.UNANSWERED, Status.NOT_APPLICABLE)
+
+
+class GroupCount(NamedTuple):
+    """Counts for a core stage or branch; `total` excludes not-applicable criteria."""
+
+    met: int
+    total: int
+    unanswered: int
+    passed: bool
+
+
+def percent(met: int, total: int) -> float | None:
+    """Share met, rounded to one decimal; None when nothing is applicable (0 of 0)."""
+    return round(met * 100 / total, 1) if total else None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSummary:
+    key: str  # "1".."4" for core stages, the letter for branches
+    name: str
+    met: int
+    total: int
+    unanswered: int
+    passed: bool
+
+    @property
+    def percent(self) -> float | None:
+        return percent(self.met, self.total)
+
+
+@dataclass(frozen=True, slots=True)
+class FocusAreaSummary:
+    code: str
+    name: str
+    met: int
+    total: int
+
+    @property
+    def percent(self) -> float | None:
+        return percent(self.met, self.total)
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What the engine computes from one assessment; recomputable, never the only truth."""
+
+    model: Model
+    stage: int
+    core_stage: int
+    statuses: tuple[int, ...]  # aligned with model.criteria
+    groups: tuple[GroupCount, ...]  # core stages 1-4, then branches in manifest order
+    focus_area_counts: tuple[tuple[int, int], ...]  # (met, total) in manifest order
+    hidden: frozenset[str]  # hidden by skip logic (reported as not applicable)
+
+    # --- per criterion -------------------------------------------------------------------
+    def status(self, criterion_id: str) -> Status:
+        index = self._index()[criterion_id]
+        return _STATUS[self.statuses[index]]
+
+    def _index(self) -> dict[str, int]:
+        cache = self.model._cache
+        found = cache.get("index")
+        if found is None:
+            found = {c.id: i for i, c in enumerate(self.model.criteria)}
+            cache["index"] = found
+        return found  # type: ignore[no-any-return]
+
+    @property
+    def criteria(self) -> dict[str, Status]:
+        return {c.id: _STATUS[s] for c, s in zip(self.model.criteria, self.statuses, strict=True)}
+
+    def criteria_with(self, status: Status) -> list[Criterion]:
+        code = _STATUS.index(status)
+        return [c for c, s in zip(self.model.criteria, self.statuses, strict=True) if s == code]
+
+    # --- groups ----------------------------------------------------------------------------
+    @property
+    def stages(self) -> list[GroupSummary]:
+        return [
+            GroupSummary(str(n), self.model.stage_info(n).name, *self.groups[i])
+            for i, n in enumerate(CORE_STAGES)
+        ]
+
+    @property
+    def branches(self) -> list[GroupSummary]:
+        n_core = len(CORE_STAGES)
+        return [
+            GroupSummary(b.id, b.name, *self.groups[n_core + i])
+            for i, b in enumerate(self.model.manifest.branches)
+        ]
+
+    @property
+    def mastered_branches(self) -> list[str]:
+        """Letters of mastered branches; they raise the stage only from core stage 4."""
+        return [b.key for b in self.branches if b.passed]
+
+    @property
+    def focus_areas(self) -> list[FocusAreaSummary]:
+        return [
+            FocusAreaSummary(fa.code, fa.name, met, total)
+            for fa, (met, total) in zip(
+                self.model.manifest.focus_areas, self.focus_area_counts, strict=True
+            )
+        ]
+
+    @property
+    def completeness(self) -> float:
+        """Percent of relevant criteria answered (N/A counts as answered); 100 if none."""
+        relevant = len(self.statuses) - len(self.hidden)
+        unanswered = sum(1 for s in self.statuses if s == UNANSWERED)
+        if relevant == 0:
+            return 100.0
+        return round((relevant - unanswered) * 100 / relevant, 1)
+
+    # --- what stands in the way -------------------------------------------------------------
+    @property
+    def next_target(self) -> str | None:
+        """`S<n>` for the next core stage, a branch letter once stage 4 is reached, else None.
+
+        Past stage 4 the target is the unmastered branch with the fewest criteria left
+        (manifest order breaks ties), since any one branch raises the stage.
+        """
+        n_core = len(CORE_STAGES)
+        if self.core_stage < n_core:
+            return f"S{self.core_stage + 1}"
+        open_branches = [b for b in self.branches if not b.passed]
+        if not open_branches:
+            return None
+        best = min(open_branches, key=lambda b: b.total - b.met)
+        return best.key
+
+    @property
+    def blockers(self) -> list[str]:
+        """Ids not met or unanswered in the next target (see `next_target`), in model order."""
+        target = self.next_target
+        if target is None:
+            return []
+        return [
+            c.id
+            for c, s in zip(self.model.criteria, self.statuses, strict=True)
+            if c.group == target and s in (NOT_MET, UNANSWERED)
+        ]
+
+    def stage_name(self) -> str:
+        return self.model.stage_info(self.stage).name
+
+    # --- contract ---------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The result contract of design.md §3 (plus counts that explain each percentage)."""
+        return {
+            "model": self.model.id,
+            "model_version": self.model.version,
+            "stage": self.stage,
+            "stage_name": self.stage_name(),
+            "core_stage": self.core_stage,
+            "branches": {
+                b.key: {
+                    "name": b.name,
+                    "mastered": b.passed,
+                    "met": b.met,
+                    "total": b.total,
+                    "unanswered": b.unanswered,
+                    "percent": b.percent,
+                }
+                for b in self.branches
+            },
+            "stages": {
+                s.key: {
+                    "name": s.name,
+                    "reached": self.core_stage >= int(s.key),
+                    "criteria_passed": s.passed,
+                    "met": s.met,
+                    "total": s.total,
+                    "unanswered": s.unanswered,
+                    "percent": s.percent,
+                }
+                for s in self.stages
+            },
+            "focus_areas": {
+                f.code: {"name": f.name, "met": f.met, "total": f.total, "percent": f.percent}
+                for f in self.focus_areas
+            },
+            "criteria": {
+                c.id: {"status": str(_STATUS[s]), **({"hidden": True} if c.id in self.hidden else {})}
+                for c, s in zip(self.model.criteria, self.statuses, strict=True)
+            },
+            "completeness": self.completeness,
+            "next_target": self.next_target,
+            "blockers": self.blockers,
+        }

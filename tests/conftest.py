@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from diam.model import Model, load_model
+
+ROOT = Path(__file__).resolve().parents[1]
+MINI = ROOT / "tests" / "core" / "models" / "mini"
+
+
+@pytest.fixture(scope="session")
+def mini_model() -> Model:
+    return load_model(MINI)
+
+
+@pytest.fixture(scope="session")
+def radiology_model() -> Model:
+    return load_model(ROOT / "models" / "radiology")
