@@ -158,21 +158,22 @@ def format_result(result: Result) -> str:
         "",
         "Core stages",
     ]
+    width = max(len(g.name) for g in [*result.stages, *result.branches, *result.focus_areas])
     for s in result.stages:
         mark = "reached" if result.core_stage >= int(s.key) else "not reached"
         lines.append(
-            f"  {s.key} {s.name:<44} {_bar(s.percent)} {_pct(s.percent)}  "
+            f"  {s.key:<2} {s.name:<{width}} {_bar(s.percent)} {_pct(s.percent)}  "
             f"{s.met}/{s.total} {mark}"
         )
     lines += ["", "Branches (count from core stage 4)"]
     for b in result.branches:
         mark = "mastered" if b.passed else "not mastered"
         lines.append(
-            f"  {b.key} {b.name:<44} {_bar(b.percent)} {_pct(b.percent)}  {b.met}/{b.total} {mark}"
+            f"  {b.key:<2} {b.name:<{width}} {_bar(b.percent)} {_pct(b.percent)}  {b.met}/{b.total} {mark}"
         )
     lines += ["", "Focus areas"]
     for f in result.focus_areas:
-        lines.append(f"  {f.code} {f.name:<44} {_bar(f.percent)} {_pct(f.percent)}  "
+        lines.append(f"  {f.code:<2} {f.name:<{width}} {_bar(f.percent)} {_pct(f.percent)}  "
                      f"{f.met}/{f.total}")
     target = result.next_target
     lines.append("")

@@ -32,9 +32,11 @@ from diam.scoring.result import (
     NOT_APPLICABLE,
     NOT_MET,
     UNANSWERED,
-    GroupCount,
     Result,
 )
+
+_N_CORE = len(CORE_STAGES)
+_HIDDEN = NotApplicable("hidden by the model's skip logic")
 
 # Rule kinds in the compiled plan.
 _BOOL, _MIN, _MAX, _CHOICE = 0, 1, 2, 3
@@ -157,19 +159,20 @@ def score(model: Model, values: Mapping[str, AnswerValue]) -> Result:
     statuses: list[int] = []
     append = statuses.append
     hidden = hidden_criteria(model, values) if plan.conditions else frozenset()
+    if hidden:
+        # Hidden criteria score as not applicable whatever was answered; mapping them to an
+        # N/A marker keeps the hot loop free of a second membership test.
+        values = {**values, **dict.fromkeys(hidden, _HIDDEN)}
     get = values.get
     for cid, kind, arg, g, fa in plan.rules:
         value = get(cid)
         if value is None:
-            if hidden and cid in hidden:
-                append(NOT_APPLICABLE)
-                continue
             append(UNANSWERED)
             applicable[g] += 1
             unanswered[g] += 1
             fa_applicable[fa] += 1
             continue
-        if value.__class__ is NotApplicable or (hidden and cid in hidden):
+        if value.__class__ is NotApplicable:
             append(NOT_APPLICABLE)
             continue
         if kind == _MIN:
@@ -190,25 +193,15 @@ def score(model: Model, values: Mapping[str, AnswerValue]) -> Result:
             append(NOT_MET)
 
     threshold = plan.threshold
-    passed = [
-        applicable[g] == 0
-        or (met[g] == applicable[g] if threshold is None else met[g] * 100 >= threshold * applicable[g])
-        for g in range(n_groups)
-    ]
-    n_core = len(CORE_STAGES)
+    if threshold is None:
+        passed = [a == 0 or m == a for m, a in zip(met, applicable)]  # noqa: B905
+    else:
+        passed = [a == 0 or m * 100 >= threshold * a for m, a in zip(met, applicable)]  # noqa: B905
     core = 0
-    while core < n_core and passed[core]:
+    while core < _N_CORE and passed[core]:
         core += 1
-    mastered = sum(passed[n_core:])
-    stage = core if core < n_core else n_core + mastered
+    stage = core if core < _N_CORE else _N_CORE + sum(passed[_N_CORE:])
     return Result(
-        model=model,
-        stage=stage,
-        core_stage=core,
-        statuses=tuple(statuses),
-        groups=tuple(
-            GroupCount(met[g], applicable[g], unanswered[g], passed[g]) for g in range(n_groups)
-        ),
-        focus_area_counts=tuple(zip(fa_met, fa_applicable, strict=True)),
-        hidden=hidden,
+        model, stage, core, statuses, met, applicable, unanswered, passed, fa_met, fa_applicable,
+        hidden,
     )

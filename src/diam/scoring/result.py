@@ -61,17 +61,35 @@ class FocusAreaSummary:
         return percent(self.met, self.total)
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
-    """What the engine computes from one assessment; recomputable, never the only truth."""
+class Result(NamedTuple):
+    """What the engine computes from one assessment; recomputable, never the only truth.
+
+    A NamedTuple rather than a dataclass: it is immutable and cheap to create, which matters
+    at tens of thousands of results per second (docs/benchmarks.md).
+    """
 
     model: Model
     stage: int
     core_stage: int
-    statuses: tuple[int, ...]  # aligned with model.criteria
-    groups: tuple[GroupCount, ...]  # core stages 1-4, then branches in manifest order
-    focus_area_counts: tuple[tuple[int, int], ...]  # (met, total) in manifest order
+    statuses: list[int]  # aligned with model.criteria; not to be mutated
+    met: list[int]  # per group: core stages 1-4, then branches in manifest order
+    applicable: list[int]
+    unanswered: list[int]
+    passed: list[bool]
+    fa_met: list[int]  # per focus area, in manifest order
+    fa_applicable: list[int]
     hidden: frozenset[str]  # hidden by skip logic (reported as not applicable)
+
+    @property
+    def groups(self) -> list[GroupCount]:
+        return [
+            GroupCount(*counts)
+            for counts in zip(self.met, self.applicable, self.unanswered, self.passed, strict=True)
+        ]
+
+    @property
+    def focus_area_counts(self) -> list[tuple[int, int]]:
+        return list(zip(self.fa_met, self.fa_applicable, strict=True))
 
     # --- per criterion -------------------------------------------------------------------
     def status(self, criterion_id: str) -> Status:
@@ -97,16 +115,18 @@ class Result:
     # --- groups ----------------------------------------------------------------------------
     @property
     def stages(self) -> list[GroupSummary]:
+        groups = self.groups
         return [
-            GroupSummary(str(n), self.model.stage_info(n).name, *self.groups[i])
+            GroupSummary(str(n), self.model.stage_info(n).name, *groups[i])
             for i, n in enumerate(CORE_STAGES)
         ]
 
     @property
     def branches(self) -> list[GroupSummary]:
         n_core = len(CORE_STAGES)
+        groups = self.groups
         return [
-            GroupSummary(b.id, b.name, *self.groups[n_core + i])
+            GroupSummary(b.id, b.name, *groups[n_core + i])
             for i, b in enumerate(self.model.manifest.branches)
         ]
 

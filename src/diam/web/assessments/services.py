@@ -1,0 +1,287 @@
+"""Business actions on assessments: create, answer, submit, reopen, rescore, assign, evidence.
+
+Each service is keyword-only, runs in one transaction, and either changes everything it
+promises or nothing (bad input raises before any write).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from diam.model.schema import Model
+from diam.paths import DEFAULT_MODEL_ID, shipped_model
+from diam.scoring.answers import InvalidValue, NotApplicable, parse_answer
+from diam.scoring.engine import score
+from diam.scoring.result import Result
+from diam.web.accounts.models import Organisation, User
+from diam.web.assessments.models import (
+    Answer,
+    AnswerChange,
+    Assessment,
+    AssessmentEvent,
+    EventKind,
+    Evidence,
+    SectionAssignment,
+    Status,
+)
+
+
+class AssessmentLocked(Exception):
+    """The assessment is submitted or validated; answers can no longer change."""
+
+
+@dataclass
+class AnswerConflict(Exception):
+    """The answer changed since the user loaded it; nothing was saved."""
+
+    current: Answer
+
+    def __str__(self) -> str:
+        who = self.current.updated_by or "someone"
+        return (
+            f"{self.current.criterion_id} was changed by {who} to "
+            f"{self.current.display_value} since you opened it; your change was not saved."
+        )
+
+
+class EvidenceRejected(ValueError):
+    """An uploaded file is too large or not an accepted type."""
+
+
+def model_for(assessment: Assessment) -> Model:
+    """The model version the assessment is pinned to."""
+    model = shipped_model(assessment.model_id)
+    if model.version != assessment.model_version:
+        # Several versions side by side arrive with model migration; until then a version
+        # mismatch is an operator error, not something to paper over.
+        raise RuntimeError(
+            f"Assessment {assessment.pk} is pinned to {assessment.model_id} "
+            f"{assessment.model_version}, but {model.version} is installed."
+        )
+    return model
+
+
+@transaction.atomic
+def assessment_create(
+    *, organisation: Organisation, user: User, title: str = "", model_id: str = DEFAULT_MODEL_ID
+) -> Assessment:
+    model = shipped_model(model_id)
+    assessment = Assessment.objects.create(
+        organisation=organisation,
+        title=title.strip() or f"Assessment {timezone.localdate():%B %Y}",
+        model_id=model.id,
+        model_version=model.version,
+        model_hash=model.content_hash,
+        created_by=user,
+    )
+    AssessmentEvent.objects.create(assessment=assessment, kind=EventKind.CREATED, user=user)
+    return assessment
+
+
+def _raw_for_core(
+    *, value: Any, na: bool, justification: str, comment: str
+) -> dict[str, Any]:
+    raw: dict[str, Any] = {"comment": comment or None}
+    if na:
+        raw.update(na=True, justification=justification)
+    else:
+        raw["value"] = value
+    return raw
+
+
+@transaction.atomic
+def answer_save(
+    *,
+    assessment: Assessment,
+    criterion_id: str,
+    value: Any,
+    na: bool = False,
+    justification: str = "",
+    comment: str = "",
+    expected_version: int | None,
+    user: User,
+) -> Answer:
+    """Save one answer; `value` is already typed (bool / number / option id / None).
+
+    Raises `InvalidValue` (nothing saved) for a value that does not fit the criterion,
+    `AnswerConflict` when `expected_version` is stale, `AssessmentLocked` after submission.
+    """
+    locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if locked.is_locked:
+        raise AssessmentLocked(f"{locked.title} is {locked.get_status_display().lower()}.")
+    model = model_for(locked)
+    criterion = model.criteria_by_id.get(criterion_id)
+    if criterion is None:
+        raise InvalidValue(f"{criterion_id} is not a criterion of this model.")
+    justification = justification.strip()
+    comment = comment.strip()
+    parsed, _ = parse_answer(
+        criterion, _raw_for_core(value=value, na=na, justification=justification, comment=comment)
+    )
+    answer, _ = Answer.objects.select_for_update().get_or_create(
+        assessment=locked, criterion_id=criterion_id
+    )
+    if expected_version is not None and answer.version != expected_version:
+        raise AnswerConflict(answer)
+    old = answer.snapshot()
+    if isinstance(parsed, NotApplicable):
+        answer.value, answer.na, answer.justification = None, True, parsed.justification
+    else:
+        answer.value, answer.na, answer.justification = parsed, False, ""
+    answer.comment = comment
+    new = answer.snapshot()
+    if new == old:
+        return answer
+    answer.version += 1
+    answer.updated_by = user
+    answer.save()
+    AnswerChange.objects.create(answer=answer, changed_by=user, old=old, new=new)
+    return answer
+
+
+def assessment_result(assessment: Assessment) -> Result:
+    """Score the assessment from its answers (never from stored figures)."""
+    return score(model_for(assessment), assessment.to_core())
+
+
+def assessment_rescore(*, assessment: Assessment, result: Result | None = None) -> bool:
+    """Store the denormalised result; True when the stage changed."""
+    result = result or assessment_result(assessment)
+    changed = assessment.stage != result.stage
+    assessment.stage = result.stage
+    assessment.core_stage = result.core_stage
+    assessment.branches = "".join(result.mastered_branches)
+    assessment.focus_area_percents = {f.code: f.percent for f in result.focus_areas}
+    assessment.completeness = result.completeness
+    assessment.scored_at = timezone.now()
+    assessment.save(
+        update_fields=[
+            "stage", "core_stage", "branches", "focus_area_percents", "completeness", "scored_at",
+            "updated_at",
+        ]
+    )
+    return changed
+
+
+@transaction.atomic
+def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
+    locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if locked.is_locked:
+        raise AssessmentLocked(f"{locked.title} is already {locked.get_status_display().lower()}.")
+    locked.status = Status.SUBMITTED
+    locked.submitted_at = timezone.now()
+    locked.submitted_by = user
+    locked.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
+    assessment_rescore(assessment=locked)
+    AssessmentEvent.objects.create(assessment=locked, kind=EventKind.SUBMITTED, user=user)
+    return locked
+
+
+@transaction.atomic
+def assessment_reopen(*, assessment: Assessment, user: User, reason: str) -> Assessment:
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("Give a reason for reopening; it is kept in the assessment's history.")
+    locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if locked.status != Status.SUBMITTED:
+        raise AssessmentLocked(f"Only a submitted assessment can be reopened ({locked.status}).")
+    locked.status = Status.DRAFT
+    locked.save(update_fields=["status", "updated_at"])
+    AssessmentEvent.objects.create(
+        assessment=locked, kind=EventKind.REOPENED, user=user, reason=reason
+    )
+    return locked
+
+
+@transaction.atomic
+def section_assign(
+    *, assessment: Assessment, focus_area: str, users: list[User]
+) -> list[SectionAssignment]:
+    """Replace the contributors assigned to one focus area of an assessment."""
+    model = model_for(assessment)
+    if focus_area not in {f.code for f in model.manifest.focus_areas}:
+        raise ValueError(f"Unknown focus area {focus_area}.")
+    SectionAssignment.objects.filter(assessment=assessment, focus_area=focus_area).delete()
+    return [
+        SectionAssignment.objects.create(assessment=assessment, focus_area=focus_area, user=u)
+        for u in users
+    ]
+
+
+# Accepted evidence types, recognised by content (the first bytes), not by the file name.
+_SIGNATURES: tuple[tuple[bytes, str, tuple[str, ...]], ...] = (
+    (b"%PDF-", "application/pdf", (".pdf",)),
+    (b"\x89PNG\r\n\x1a\n", "image/png", (".png",)),
+    (b"\xff\xd8\xff", "image/jpeg", (".jpg", ".jpeg")),
+    (b"PK\x03\x04", "application/zip", (".docx", ".xlsx", ".pptx", ".odt", ".ods")),
+)
+_TEXT_EXTENSIONS = (".txt", ".csv")
+
+
+def _sniff(head: bytes, name: str) -> str:
+    lower = name.lower()
+    for magic, content_type, extensions in _SIGNATURES:
+        if head.startswith(magic):
+            if not lower.endswith(extensions):
+                raise EvidenceRejected(
+                    f"{name}: the content does not match the file extension."
+                )
+            return content_type
+    if lower.endswith(_TEXT_EXTENSIONS):
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError:
+            # A cut multi-byte character at the end of the sample is fine.
+            try:
+                head[:-4].decode("utf-8")
+            except UnicodeDecodeError:
+                raise EvidenceRejected(f"{name}: not a UTF-8 text file.") from None
+        if b"\x00" in head:
+            raise EvidenceRejected(f"{name}: not a text file.")
+        return "text/plain" if lower.endswith(".txt") else "text/csv"
+    raise EvidenceRejected(
+        f"{name}: not an accepted type. Upload PDF, PNG, JPEG, Office documents, TXT or CSV."
+    )
+
+
+ACCEPTED_EVIDENCE = ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.pptx,.odt,.ods,.txt,.csv"
+
+
+@transaction.atomic
+def evidence_add(
+    *, assessment: Assessment, criterion_id: str, upload: UploadedFile, user: User
+) -> Evidence:
+    locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if locked.is_locked:
+        raise AssessmentLocked(f"{locked.title} is {locked.get_status_display().lower()}.")
+    if criterion_id not in model_for(locked).criteria_by_id:
+        raise EvidenceRejected(f"{criterion_id} is not a criterion of this model.")
+    name = (upload.name or "evidence").rsplit("/", 1)[-1][:200]
+    limit = settings.EVIDENCE_MAX_BYTES
+    if upload.size is None or upload.size > limit:
+        raise EvidenceRejected(
+            f"{name}: {(upload.size or 0) / 1_048_576:.1f} MB is over the "
+            f"{limit / 1_048_576:.0f} MB limit."
+        )
+    head = upload.read(2048)
+    upload.seek(0)
+    content_type = _sniff(head, name)
+    answer, _ = Answer.objects.get_or_create(assessment=locked, criterion_id=criterion_id)
+    evidence = Evidence(
+        answer=answer,
+        token=secrets.token_hex(16),
+        original_name=name,
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=user,
+    )
+    evidence.file.save(evidence.token, upload, save=False)
+    evidence.save()
+    return evidence

@@ -1,0 +1,15 @@
+from typing import Any
+
+from django.http import HttpRequest
+
+from diam import __version__
+
+DISCLAIMER = (
+    "diam is an open model inspired by the public description of the HIMSS/ESR Digital Imaging "
+    "Adoption Model (DIAM). It is not affiliated with HIMSS or ESR, and its stages are not "
+    "official DIAM stages or certifications."
+)
+
+
+def site(request: HttpRequest) -> dict[str, Any]:
+    return {"diam_version": __version__, "diam_disclaimer": DISCLAIMER}

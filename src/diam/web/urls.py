@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from diam.web.core import views as core_views
+
+admin.site.site_header = "diam administration"
+admin.site.site_title = "diam admin"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("about/", core_views.about, name="about"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("", include("diam.web.accounts.urls")),
+    path("", include("diam.web.assessments.urls")),
+]
