@@ -1,0 +1,81 @@
+"""Three personas, as in every access test: alice (admin) and bob (contributor) of St Elsewhere,
+carol (admin of another organisation, who must see nothing of St Elsewhere), plus vic, a viewer.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from diam.web.accounts.models import Organisation, Role, User
+from diam.web.assessments.models import Assessment
+from tests.web.factories import make_assessment, make_member, make_organisation, make_user
+
+
+@pytest.fixture
+def org(db: None) -> Organisation:
+    return make_organisation("St Elsewhere Hospital")
+
+
+@pytest.fixture
+def other_org(db: None) -> Organisation:
+    return make_organisation("Other General", country="DE")
+
+
+@pytest.fixture
+def alice(org: Organisation) -> User:
+    user = make_user("alice@example.org", "Alice Admin")
+    make_member(user, org, Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def bob(org: Organisation) -> User:
+    user = make_user("bob@example.org", "Bob Contributor")
+    make_member(user, org, Role.CONTRIBUTOR)
+    return user
+
+
+@pytest.fixture
+def vic(org: Organisation) -> User:
+    user = make_user("vic@example.org", "Vic Viewer")
+    make_member(user, org, Role.VIEWER)
+    return user
+
+
+@pytest.fixture
+def carol(other_org: Organisation) -> User:
+    user = make_user("carol@example.org", "Carol Elsewhere")
+    make_member(user, other_org, Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def assessment(org: Organisation, alice: User) -> Assessment:
+    return make_assessment(org, alice)
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice_client(alice: User) -> Client:
+    return client_for(alice)
+
+
+@pytest.fixture
+def bob_client(bob: User) -> Client:
+    return client_for(bob)
+
+
+@pytest.fixture
+def carol_client(carol: User) -> Client:
+    return client_for(carol)
+
+
+@pytest.fixture
+def vic_client(vic: User) -> Client:
+    return client_for(vic)
