@@ -89,10 +89,15 @@ def model_export(model_path: Path | None, fmt: str, output: Path | None) -> None
 
 @main.command("score")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--model", "model_path", type=click.Path(path_type=Path),
-              help="Model directory (default: the shipped model named in the file).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(path_type=Path),
+    help="Model directory (default: the shipped model named in the file).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 def score_command(file: Path, model_path: Path | None, fmt: str) -> None:
     """Score an answers FILE and print the stage, branches, focus areas and blockers."""
     loaded, sheet = read_answers(file, model_path)
@@ -169,19 +174,25 @@ def format_result(result: Result) -> str:
     for b in result.branches:
         mark = "mastered" if b.passed else "not mastered"
         lines.append(
-            f"  {b.key:<2} {b.name:<{width}} {_bar(b.percent)} {_pct(b.percent)}  {b.met}/{b.total} {mark}"
+            f"  {b.key:<2} {b.name:<{width}} {_bar(b.percent)} {_pct(b.percent)}  "
+            f"{b.met}/{b.total} {mark}"
         )
     lines += ["", "Focus areas"]
     for f in result.focus_areas:
-        lines.append(f"  {f.code:<2} {f.name:<{width}} {_bar(f.percent)} {_pct(f.percent)}  "
-                     f"{f.met}/{f.total}")
+        lines.append(
+            f"  {f.code:<2} {f.name:<{width}} {_bar(f.percent)} {_pct(f.percent)}  "
+            f"{f.met}/{f.total}"
+        )
     target = result.next_target
     lines.append("")
     if target is None:
         lines.append("Every stage and branch is reached.")
     else:
-        label = (f"core stage {target[1:]}" if target.startswith("S")
-                 else f"branch {target} ({m.branch(target).name})")
+        label = (
+            f"core stage {target[1:]}"
+            if target.startswith("S")
+            else f"branch {target} ({m.branch(target).name})"
+        )
         lines.append(f"Blockers for {label}:")
         by_id = m.criteria_by_id
         for cid in result.blockers:
@@ -221,8 +232,10 @@ def _load(model_path: Path | None) -> Model:
         errors = [p for p in exc.problems if p.severity == "error"]
         listing = "\n".join(f"  - {p}" for p in errors[:20])
         more = f"\n  … and {len(errors) - 20} more" if len(errors) > 20 else ""
-        fail(f"the model at {root} is not valid ({len(errors)} error(s); run "
-             f"`diam model check {root}`):\n{listing}{more}")
+        fail(
+            f"the model at {root} is not valid ({len(errors)} error(s); run "
+            f"`diam model check {root}`):\n{listing}{more}"
+        )
 
 
 def _write(output: Path | None, text: str) -> None:

@@ -28,9 +28,7 @@ _REGIONS: dict[str, str] = {
     "Central and South Asia": "AF BD BT IN KG KZ LK MV NP PK TJ TM UZ",
     "East Asia": "CN HK JP KP KR MN MO TW",
     "South-East Asia": "BN ID KH LA MM MY PH SG TH TL VN",
-    "Oceania": (
-        "AS AU CK FJ FM GU KI MH MP NC NF NR NU NZ PF PG PN PW SB TK TO TV UM VU WF WS"
-    ),
+    "Oceania": ("AS AU CK FJ FM GU KI MH MP NC NF NR NU NZ PF PG PN PW SB TK TO TV UM VU WF WS"),
 }
 
 REGIONS: tuple[str, ...] = tuple(_REGIONS)

@@ -65,7 +65,9 @@ def make_model(
         description="d",
         stage_rule=StageRule(mode=mode, threshold_percent=threshold),
         stages=stages,
-        branches=tuple(BranchInfo(id=b, name=f"Branch {b}", description="d") for b in branch_letters),
+        branches=tuple(
+            BranchInfo(id=b, name=f"Branch {b}", description="d") for b in branch_letters
+        ),
         focus_areas=tuple(FocusAreaInfo(code=c, name=c, description="d") for c in FOCUS_AREAS),
         systems=(SystemInfo(id="x", name="X"),),
     )

@@ -69,8 +69,7 @@ def test_renaming_or_reordering_branches_never_changes_the_stage(sc, order) -> N
     # new order; answers follow their criteria.
     rename = dict(zip(["A", "B", "C"], order, strict=True))
     crits = tuple(
-        c.model_copy(update={"branch": rename[c.branch]}) if c.branch else c
-        for c in model.criteria
+        c.model_copy(update={"branch": rename[c.branch]}) if c.branch else c for c in model.criteria
     )
     branches = tuple(
         b.model_copy(update={"id": rename[b.id]}) for b in reversed(model.manifest.branches)
@@ -108,8 +107,11 @@ def test_unanswered_is_never_reported_as_not_met(sc) -> None:  # type: ignore[no
 
 
 def test_threshold_mode_reaches_a_stage_exactly_at_the_percentage() -> None:
-    model = make_model({"S1": 10, "S2": 1, "S3": 1, "S4": 1, "A": 1, "B": 1, "C": 1},
-                       mode=StageRuleMode.THRESHOLD, threshold=70)
+    model = make_model(
+        {"S1": 10, "S2": 1, "S3": 1, "S4": 1, "A": 1, "B": 1, "C": 1},
+        mode=StageRuleMode.THRESHOLD,
+        threshold=70,
+    )
     s1 = ids_of(model, "S1")
     seven = {cid: True for cid in s1[:7]} | {cid: False for cid in s1[7:]}
     assert score(model, seven).core_stage == 1
@@ -118,8 +120,12 @@ def test_threshold_mode_reaches_a_stage_exactly_at_the_percentage() -> None:
 
 
 def test_threshold_mode_counts_na_out_of_the_denominator() -> None:
-    model = make_model({"S1": 10, "S2": 1, "S3": 1, "S4": 1, "A": 1, "B": 1, "C": 1},
-                       mode=StageRuleMode.THRESHOLD, threshold=70, na_allowed=True)
+    model = make_model(
+        {"S1": 10, "S2": 1, "S3": 1, "S4": 1, "A": 1, "B": 1, "C": 1},
+        mode=StageRuleMode.THRESHOLD,
+        threshold=70,
+        na_allowed=True,
+    )
     s1 = ids_of(model, "S1")
     # 6 met of 10 fails, but with two N/A it is 6 of 8 = 75 %.
     values = {cid: True for cid in s1[:6]} | {cid: False for cid in s1[6:8]}
@@ -130,8 +136,11 @@ def test_threshold_mode_counts_na_out_of_the_denominator() -> None:
 
 
 def test_threshold_mode_applies_to_branches_too() -> None:
-    model = make_model({"S1": 1, "S2": 1, "S3": 1, "S4": 1, "A": 4, "B": 4, "C": 4},
-                       mode=StageRuleMode.THRESHOLD, threshold=75)
+    model = make_model(
+        {"S1": 1, "S2": 1, "S3": 1, "S4": 1, "A": 4, "B": 4, "C": 4},
+        mode=StageRuleMode.THRESHOLD,
+        threshold=75,
+    )
     core = {cid: True for g in ("S1", "S2", "S3", "S4") for cid in ids_of(model, g)}
     a = ids_of(model, "A")
     b = ids_of(model, "B")

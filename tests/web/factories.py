@@ -16,8 +16,13 @@ def make_user(email: str, name: str = "", **extra: Any) -> User:
 
 
 def make_organisation(name: str = "St Elsewhere Hospital", **extra: Any) -> Organisation:
-    defaults: dict[str, Any] = {"country": "NL", "org_type": "hospital", "beds": 450,
-                                "annual_exams": 180_000, "service_areas": ["radiology"]}
+    defaults: dict[str, Any] = {
+        "country": "NL",
+        "org_type": "hospital",
+        "beds": 450,
+        "annual_exams": 180_000,
+        "service_areas": ["radiology"],
+    }
     return Organisation.objects.create(name=name, **{**defaults, **extra})
 
 

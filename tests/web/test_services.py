@@ -16,58 +16,103 @@ from diam.web.assessments.services import (
 
 
 def test_saving_an_answer_records_who_changed_what(assessment, alice, bob) -> None:
-    a1 = answer_save(assessment=assessment, criterion_id="SI-01", value=97,
-                     expected_version=0, user=alice)
-    a2 = answer_save(assessment=assessment, criterion_id="SI-01", value=99, comment="after PACS upgrade",
-                     expected_version=a1.version, user=bob)
+    a1 = answer_save(
+        assessment=assessment, criterion_id="SI-01", value=97, expected_version=0, user=alice
+    )
+    a2 = answer_save(
+        assessment=assessment,
+        criterion_id="SI-01",
+        value=99,
+        comment="after PACS upgrade",
+        expected_version=a1.version,
+        user=bob,
+    )
     assert a2.version == 2
     changes = list(AnswerChange.objects.filter(answer=a2))
     assert [(c.changed_by, c.old["value"], c.new["value"]) for c in changes] == [
-        (bob, 97, 99), (alice, None, 97)]
+        (bob, 97, 99),
+        (alice, None, 97),
+    ]
     assert changes[0].new["comment"] == "after PACS upgrade"
 
 
 def test_a_stale_save_is_refused_and_changes_nothing(assessment, alice, bob) -> None:
-    answer_save(assessment=assessment, criterion_id="SI-03", value=True, expected_version=0, user=alice)
+    answer_save(
+        assessment=assessment, criterion_id="SI-03", value=True, expected_version=0, user=alice
+    )
     with pytest.raises(AnswerConflict) as exc:
-        answer_save(assessment=assessment, criterion_id="SI-03", value=False, expected_version=0, user=bob)
+        answer_save(
+            assessment=assessment, criterion_id="SI-03", value=False, expected_version=0, user=bob
+        )
     assert exc.value.current.value is True
     assert "Alice Admin" in str(exc.value)
     assert assessment.answers.get(criterion_id="SI-03").value is True
 
 
-@pytest.mark.parametrize(("cid", "value", "message"), [
-    ("SI-01", 141, "between 0 and 100"),
-    ("SI-01", "abc", "expected a number"),
-    ("SI-03", "maybe", "expected yes/no"),
-    ("SI-04", "weekly", "expected one of"),
-])
-def test_invalid_values_are_refused_and_nothing_is_saved(assessment, alice, cid, value, message) -> None:
+@pytest.mark.parametrize(
+    ("cid", "value", "message"),
+    [
+        ("SI-01", 141, "between 0 and 100"),
+        ("SI-01", "abc", "expected a number"),
+        ("SI-03", "maybe", "expected yes/no"),
+        ("SI-04", "weekly", "expected one of"),
+    ],
+)
+def test_invalid_values_are_refused_and_nothing_is_saved(
+    assessment, alice, cid, value, message
+) -> None:
     with pytest.raises(InvalidValue, match=message):
-        answer_save(assessment=assessment, criterion_id=cid, value=value, expected_version=0, user=alice)
+        answer_save(
+            assessment=assessment, criterion_id=cid, value=value, expected_version=0, user=alice
+        )
     assert not assessment.answers.filter(criterion_id=cid).exists()
 
 
 def test_na_needs_permission_and_a_justification(assessment, alice) -> None:
     with pytest.raises(InvalidValue, match="not allowed"):
-        answer_save(assessment=assessment, criterion_id="SI-01", value=None, na=True,
-                    justification="x", expected_version=0, user=alice)
+        answer_save(
+            assessment=assessment,
+            criterion_id="SI-01",
+            value=None,
+            na=True,
+            justification="x",
+            expected_version=0,
+            user=alice,
+        )
     with pytest.raises(InvalidValue, match="justification"):
-        answer_save(assessment=assessment, criterion_id="PM-08", value=None, na=True,
-                    justification="  ", expected_version=0, user=alice)
-    saved = answer_save(assessment=assessment, criterion_id="PM-08", value=None, na=True,
-                        justification="No radionuclide therapy", expected_version=0, user=alice)
+        answer_save(
+            assessment=assessment,
+            criterion_id="PM-08",
+            value=None,
+            na=True,
+            justification="  ",
+            expected_version=0,
+            user=alice,
+        )
+    saved = answer_save(
+        assessment=assessment,
+        criterion_id="PM-08",
+        value=None,
+        na=True,
+        justification="No radionuclide therapy",
+        expected_version=0,
+        user=alice,
+    )
     assert saved.na and saved.justification == "No radionuclide therapy"
 
 
 def test_submit_locks_and_stores_the_result_and_reopen_needs_a_reason(assessment, alice) -> None:
-    answer_save(assessment=assessment, criterion_id="SI-01", value=99, expected_version=0, user=alice)
+    answer_save(
+        assessment=assessment, criterion_id="SI-01", value=99, expected_version=0, user=alice
+    )
     submitted = assessment_submit(assessment=assessment, user=alice)
     assert submitted.status == Status.SUBMITTED
     assert submitted.stage == 0 and submitted.completeness is not None
     assert "SI" in submitted.focus_area_percents
     with pytest.raises(AssessmentLocked):
-        answer_save(assessment=assessment, criterion_id="SI-01", value=50, expected_version=1, user=alice)
+        answer_save(
+            assessment=assessment, criterion_id="SI-01", value=50, expected_version=1, user=alice
+        )
     with pytest.raises(ValueError, match="reason"):
         assessment_reopen(assessment=assessment, user=alice, reason=" ")
     reopened = assessment_reopen(assessment=assessment, user=alice, reason="Wrong PACS figure")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from diam.model.problems import Problem
 from diam.model.schema import (
@@ -35,7 +35,7 @@ def check_meaning(
     catalogue: ReferenceCatalogue,
     references_file: str,
     references_line: LineOf | None,
-    areas: list[LocatedArea],
+    areas: Sequence[LocatedArea],
 ) -> list[Problem]:
     """Every meaning problem of a structurally valid model; empty when the model is sound."""
     problems: list[Problem] = []
@@ -48,8 +48,8 @@ def check_meaning(
     for tag, count in Counter(tags).items():
         if count > 1:
             index = tags.index(tag, tags.index(tag) + 1)
-            line = rline(("references", index, "tag"))
-            problems.append(Problem.error(references_file, line, f"duplicate reference tag {tag}"))
+            where = rline(("references", index, "tag"))
+            problems.append(Problem.error(references_file, where, f"duplicate reference tag {tag}"))
 
     codes = {f.code for f in manifest.focus_areas}
     branches = {b.id for b in manifest.branches}
@@ -61,7 +61,8 @@ def check_meaning(
     seen_areas: dict[str, str] = {}
     located: dict[str, tuple[str, LineOf, int]] = {}
     cited: set[str] = set()
-    for file, line, area in areas:
+    for file, line_of, area in areas:
+        line = line_of
         if area.focus_area not in codes:
             problems.append(
                 Problem.error(file, line(("focus_area",)), f"unknown focus area {area.focus_area}")
@@ -71,17 +72,20 @@ def check_meaning(
                 Problem.error(
                     file,
                     line(("focus_area",)),
-                    f"focus area {area.focus_area} is also defined in {seen_areas[area.focus_area]}",
+                    f"focus area {area.focus_area} is also defined in "
+                    f"{seen_areas[area.focus_area]}",
                 )
             )
         else:
             seen_areas[area.focus_area] = file
         for index, crit in enumerate(area.criteria):
 
-            def at(key: str, index: int = index, line: LineOf = line) -> int | None:
-                return line(("criteria", index, key))
+            def at(key: str, index: int = index, line_of: LineOf = line_of) -> int | None:
+                return line_of(("criteria", index, key))
 
-            def err(message: str, key: str = "id", crit: Criterion = crit, file: str = file) -> None:
+            def err(
+                message: str, key: str = "id", crit: Criterion = crit, file: str = file
+            ) -> None:
                 problems.append(Problem.error(file, at(key), f"{crit.id}: {message}"))
 
             if not CRITERION_ID.match(crit.id):
@@ -89,13 +93,15 @@ def check_meaning(
             elif not crit.id.startswith(f"{area.focus_area}-"):
                 err(f"id does not start with the file's focus area code {area.focus_area}-")
             if crit.focus_area != area.focus_area:
-                err(f"focus_area {crit.focus_area} differs from the file's {area.focus_area}",
-                    "focus_area")
+                err(
+                    f"focus_area {crit.focus_area} differs from the file's {area.focus_area}",
+                    "focus_area",
+                )
             if crit.id in seen_ids:
                 err(f"duplicate id (also in {seen_ids[crit.id]})")
             else:
                 seen_ids[crit.id] = file
-                located[crit.id] = (file, line, index)
+                located[crit.id] = (file, line_of, index)
             if crit.id in retired:
                 err("id is retired (listed in the manifest's retired_ids) and cannot be reused")
             if (crit.stage is None) == (crit.branch is None):
@@ -114,38 +120,53 @@ def check_meaning(
                 err(message, key)
 
     criteria = {c.id: c for _, _, area in areas for c in area.criteria}
-    for cid, (file, line, index) in located.items():
+    for cid, (file, crit_line, index) in located.items():
         crit = criteria[cid]
         if crit.relevant_when is not None:
-            where = line(("criteria", index, "relevant_when"))
+            where = crit_line(("criteria", index, "relevant_when"))
             for message in _check_condition(crit, crit.relevant_when, criteria):
                 problems.append(Problem.error(file, where, f"{cid}: {message}"))
     for cycle in _cycles(criteria):
-        file, line, index = located[cycle[0]]
+        file, crit_line, index = located[cycle[0]]
         chain = " -> ".join([*cycle, cycle[0]])
         problems.append(
-            Problem.error(file, line(("criteria", index, "relevant_when")),
-                          f"skip-logic conditions form a cycle: {chain}")
+            Problem.error(
+                file,
+                crit_line(("criteria", index, "relevant_when")),
+                f"skip-logic conditions form a cycle: {chain}",
+            )
         )
 
     groups = Counter(c.group for c in criteria.values())
     for stage in CORE_STAGES:
         if groups[f"S{stage}"] == 0:
-            problems.append(Problem.error(mfile, mline(("stages",)),
-                                          f"core stage {stage} has no criteria"))
+            problems.append(
+                Problem.error(mfile, mline(("stages",)), f"core stage {stage} has no criteria")
+            )
     for index, branch in enumerate(manifest.branches):
         if groups[branch.id] == 0:
-            problems.append(Problem.error(mfile, mline(("branches", index)),
-                                          f"branch {branch.id} has no criteria"))
+            problems.append(
+                Problem.error(
+                    mfile, mline(("branches", index)), f"branch {branch.id} has no criteria"
+                )
+            )
     used_areas = Counter(c.focus_area for c in criteria.values())
     for index, fa in enumerate(manifest.focus_areas):
         if used_areas[fa.code] == 0:
-            problems.append(Problem.warning(mfile, mline(("focus_areas", index)),
-                                            f"focus area {fa.code} has no criteria"))
+            problems.append(
+                Problem.warning(
+                    mfile, mline(("focus_areas", index)), f"focus area {fa.code} has no criteria"
+                )
+            )
     for index, ref in enumerate(catalogue.references):
         if ref.tag not in cited:
-            problems.append(Problem.warning(references_file, rline(("references", index, "tag")),
-                                            f"reference {ref.tag} is not cited by any criterion"))
+            problems.append(
+                Problem.warning(
+                    references_file,
+                    rline(("references", index, "tag")),
+                    f"reference {ref.tag} is not cited by any criterion",
+                )
+            )
     return problems
 
 
@@ -154,8 +175,11 @@ def _check_manifest(manifest: Manifest, file: str, line: LineOf) -> Iterable[Pro
     if rule.mode is StageRuleMode.THRESHOLD and rule.threshold_percent is None:
         yield Problem.error(file, line(("stage_rule",)), "threshold mode needs threshold_percent")
     if rule.mode is StageRuleMode.STRICT and rule.threshold_percent is not None:
-        yield Problem.error(file, line(("stage_rule", "threshold_percent")),
-                            "threshold_percent only applies to threshold mode")
+        yield Problem.error(
+            file,
+            line(("stage_rule", "threshold_percent")),
+            "threshold_percent only applies to threshold mode",
+        )
     for what, ids, key in (
         ("branch", [b.id for b in manifest.branches], "branches"),
         ("focus area", [f.code for f in manifest.focus_areas], "focus_areas"),
@@ -209,8 +233,9 @@ def _check_answer_rule(crit: Criterion) -> Iterable[tuple[str, str]]:
         if not isinstance(rule, Threshold) or (rule.min is None) == (rule.max is None):
             yield "needs `met_when` with exactly one of min or max", "met_when"
             return
-        low, high = (0.0, 100.0) if isinstance(answer, PercentAnswer) else (
-            answer.minimum, answer.maximum)
+        low, high = (
+            (0.0, 100.0) if isinstance(answer, PercentAnswer) else (answer.minimum, answer.maximum)
+        )
         if isinstance(answer, NumberAnswer) and high is not None and high <= low:
             yield "answer maximum must be greater than its minimum", "answer"
         bound = rule.min if rule.min is not None else rule.max
@@ -227,8 +252,13 @@ def _check_condition(
 ) -> Iterable[str]:
     operators = [
         name
-        for name, value in (("equals", cond.equals), ("in", cond.in_), ("not_in", cond.not_in),
-                            ("min", cond.min), ("max", cond.max))
+        for name, value in (
+            ("equals", cond.equals),
+            ("in", cond.in_),
+            ("not_in", cond.not_in),
+            ("min", cond.min),
+            ("max", cond.max),
+        )
         if value is not None
     ]
     if len(operators) != 1:
@@ -241,11 +271,15 @@ def _check_condition(
         yield "relevant_when cannot depend on the criterion itself"
         return
     if crit.branch is not None and target.branch is not None and target.branch != crit.branch:
-        yield (f"a branch {crit.branch} criterion cannot depend on {target.id} of branch "
-               f"{target.branch}: branches must be achievable independently")
+        yield (
+            f"a branch {crit.branch} criterion cannot depend on {target.id} of branch "
+            f"{target.branch}: branches must be achievable independently"
+        )
     if crit.stage is not None and target.branch is not None:
-        yield (f"a core-stage criterion cannot depend on {target.id} of branch {target.branch}: "
-               "core stages come before branches")
+        yield (
+            f"a core-stage criterion cannot depend on {target.id} of branch {target.branch}: "
+            "core stages come before branches"
+        )
     kind = target.answer.type
     if cond.in_ is not None or cond.not_in is not None:
         if not isinstance(target.answer, ChoiceAnswer):
@@ -256,7 +290,8 @@ def _check_condition(
                 if option not in known:
                     yield f"relevant_when names unknown option {option!r} of {target.id}"
     if (cond.min is not None or cond.max is not None) and kind not in (
-        AnswerType.PERCENT, AnswerType.NUMBER
+        AnswerType.PERCENT,
+        AnswerType.NUMBER,
     ):
         yield f"min/max need a percent or number criterion, but {target.id} is {kind}"
     if cond.equals is not None:
@@ -284,6 +319,6 @@ def _cycles(criteria: dict[str, Criterion]) -> list[list[str]]:
             path.append(node)
             node = edges.get(node)
         if node is not None and node in path:
-            cycles.append(path[path.index(node):])
+            cycles.append(path[path.index(node) :])
         done.update(path)
     return cycles

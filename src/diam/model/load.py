@@ -190,7 +190,11 @@ def _parse(root: Path, problems: list[Problem]) -> _Parsed:
 
 def _content_hash(root: Path) -> str:
     digest = hashlib.sha256()
-    files = [root / "manifest.yaml", root / "references.yaml", *sorted(root.glob("criteria/*.yaml"))]
+    files = [
+        root / "manifest.yaml",
+        root / "references.yaml",
+        *sorted(root.glob("criteria/*.yaml")),
+    ]
     for path in files:
         if path.is_file():
             digest.update(path.relative_to(root).as_posix().encode())
@@ -236,4 +240,3 @@ def load_model(path: str | Path) -> Model:
     if model is None:
         raise ModelError(problems)
     return model
-

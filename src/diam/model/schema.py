@@ -71,7 +71,9 @@ class BranchInfo(_Frozen):
 
 
 class FocusAreaInfo(_Frozen):
-    code: str = Field(pattern=r"^[A-Z]{2}$", description="Two-letter code, the criterion id prefix.")
+    code: str = Field(
+        pattern=r"^[A-Z]{2}$", description="Two-letter code, the criterion id prefix."
+    )
     name: str = Field(min_length=1)
     description: str = Field(min_length=1)
 
@@ -249,7 +251,7 @@ class Model(_Frozen):
         if found is None:
             found = {c.id: c for c in self.criteria}
             self._cache["by_id"] = found
-        return found  # type: ignore[no-any-return]
+        return found
 
     @property
     def references_by_tag(self) -> dict[str, Reference]:
@@ -257,7 +259,7 @@ class Model(_Frozen):
         if found is None:
             found = {r.tag: r for r in self.references}
             self._cache["refs"] = found
-        return found  # type: ignore[no-any-return]
+        return found
 
     def focus_area(self, code: str) -> FocusAreaInfo:
         return next(f for f in self.manifest.focus_areas if f.code == code)

@@ -77,17 +77,18 @@ def parse_value(criterion: Criterion, raw: Any) -> bool | float | int | str:
         return raw
     if not _is_number(raw) or not math.isfinite(raw):
         raise InvalidValue(f"expected a number, got {_show(raw)}")
+    number: float | int = raw
     if isinstance(answer, PercentAnswer):
-        if not 0 <= raw <= 100:
-            raise InvalidValue(f"a percentage must be between 0 and 100, got {raw:g}")
-        return raw
+        if not 0 <= number <= 100:
+            raise InvalidValue(f"a percentage must be between 0 and 100, got {number:g}")
+        return number
     assert isinstance(answer, NumberAnswer)
-    if raw < answer.minimum or (answer.maximum is not None and raw > answer.maximum):
+    if number < answer.minimum or (answer.maximum is not None and number > answer.maximum):
         upper = f"{answer.maximum:g}" if answer.maximum is not None else "no limit"
         raise InvalidValue(
-            f"must be between {answer.minimum:g} and {upper} {answer.unit}, got {raw:g}"
+            f"must be between {answer.minimum:g} and {upper} {answer.unit}, got {number:g}"
         )
-    return raw
+    return number
 
 
 def _show(raw: Any) -> str:

@@ -77,9 +77,7 @@ def _compile(model: Model) -> _Plan:
         rules.append((crit.id, kind, arg, g, fa_index[crit.focus_area]))
         members[g].append(i)
     position = {c.id: i for i, c in enumerate(model.criteria)}
-    conditional = {
-        c.id: c.relevant_when for c in model.criteria if c.relevant_when is not None
-    }
+    conditional = {c.id: c.relevant_when for c in model.criteria if c.relevant_when is not None}
     ordered: list[tuple[int, str, int, Condition]] = []
     placed: set[str] = set()
 
@@ -112,7 +110,7 @@ def plan_for(model: Model) -> _Plan:
     if plan is None:
         plan = _compile(model)
         model._cache["plan"] = plan
-    return plan  # type: ignore[no-any-return]
+    return plan
 
 
 def _relevant(cond: Condition, value: AnswerValue | None) -> bool:
@@ -202,6 +200,15 @@ def score(model: Model, values: Mapping[str, AnswerValue]) -> Result:
         core += 1
     stage = core if core < _N_CORE else _N_CORE + sum(passed[_N_CORE:])
     return Result(
-        model, stage, core, statuses, met, applicable, unanswered, passed, fa_met, fa_applicable,
+        model,
+        stage,
+        core,
+        statuses,
+        met,
+        applicable,
+        unanswered,
+        passed,
+        fa_met,
+        fa_applicable,
         hidden,
     )

@@ -102,7 +102,7 @@ class Result(NamedTuple):
         if found is None:
             found = {c.id: i for i, c in enumerate(self.model.criteria)}
             cache["index"] = found
-        return found  # type: ignore[no-any-return]
+        return found
 
     @property
     def criteria(self) -> dict[str, Status]:
@@ -222,7 +222,10 @@ class Result(NamedTuple):
                 for f in self.focus_areas
             },
             "criteria": {
-                c.id: {"status": str(_STATUS[s]), **({"hidden": True} if c.id in self.hidden else {})}
+                c.id: {
+                    "status": str(_STATUS[s]),
+                    **({"hidden": True} if c.id in self.hidden else {}),
+                }
                 for c, s in zip(self.model.criteria, self.statuses, strict=True)
             },
             "completeness": self.completeness,

@@ -46,9 +46,9 @@ def organisation_get_for_user(
 
 def memberships_of(user: User) -> list[Membership]:
     return list(
-        Membership.objects.select_related("organisation").filter(user=user).order_by(
-            "organisation__name"
-        )
+        Membership.objects.select_related("organisation")
+        .filter(user=user)
+        .order_by("organisation__name")
     )
 
 

@@ -109,11 +109,11 @@ class Organisation(models.Model):
         help_text="Derived from the country unless set; used to form benchmark peer groups.",
     )
     beds = models.PositiveIntegerField(null=True, blank=True)
-    annual_exams = models.PositiveIntegerField(
-        "annual imaging exams", null=True, blank=True
-    )
+    annual_exams = models.PositiveIntegerField("annual imaging exams", null=True, blank=True)
     service_areas = models.JSONField(
-        default=list, blank=True, validators=[validate_service_areas],
+        default=list,
+        blank=True,
+        validators=[validate_service_areas],
         help_text="Image-producing service areas.",
     )
     benchmarking_consent = models.BooleanField(

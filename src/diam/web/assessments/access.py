@@ -18,9 +18,7 @@ def assessment_get_for_user(
     404 when the assessment does not exist or belongs to an organisation the user is not a
     member of; 403 when the member's role does not allow `need`.
     """
-    assessment = (
-        Assessment.objects.select_related("organisation").filter(pk=assessment_id).first()
-    )
+    assessment = Assessment.objects.select_related("organisation").filter(pk=assessment_id).first()
     if assessment is None:
         raise Http404("No such assessment.")
     membership = membership_get(user=user, organisation_id=assessment.organisation_id)

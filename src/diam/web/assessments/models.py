@@ -40,7 +40,10 @@ class Assessment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
 
@@ -150,6 +153,9 @@ class AnswerChange(models.Model):
     class Meta:
         ordering = ("-changed_at", "-id")
 
+    def __str__(self) -> str:
+        return f"{self.answer.criterion_id} changed by {self.changed_by} at {self.changed_at}"
+
 
 def evidence_path(instance: Evidence, filename: str) -> str:
     # Never trust the uploaded name for the path; keep it only as a label.
@@ -178,9 +184,7 @@ class Evidence(models.Model):
 class SectionAssignment(models.Model):
     """A focus area of an assessment assigned to a contributor."""
 
-    assessment = models.ForeignKey(
-        Assessment, on_delete=models.CASCADE, related_name="assignments"
-    )
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="assignments")
     focus_area = models.CharField(max_length=4)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
@@ -192,6 +196,9 @@ class SectionAssignment(models.Model):
                 fields=["assessment", "focus_area", "user"], name="one_assignment"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.focus_area} assigned to {self.user}"
 
 
 class EventKind(models.TextChoices):
@@ -214,3 +221,6 @@ class AssessmentEvent(models.Model):
 
     class Meta:
         ordering = ("-at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.user} at {self.at}"
