@@ -1,8 +1,20 @@
 #!/usr/bin/env bash
-# `make run`: until the web app lands, score the bundled example with the CLI.
+# `make run`: prepare the database (SQLite in ./data unless DATABASE_URL is set), load the model's
+# demo data, and serve the development server on http://127.0.0.1:8000.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${VENV:-.venv}/bin
+export DIAM_DEBUG=${DIAM_DEBUG:-1}
+mkdir -p data
+
 "$BIN/diam" model check models/radiology
-"$BIN/diam" example -o /tmp/diam-example.json
-"$BIN/diam" score /tmp/diam-example.json
+"$BIN/python" manage.py migrate --noinput -v0
+"$BIN/diam" demo --organisations "${DIAM_DEMO_ORGANISATIONS:-60}" 2>/dev/null | tee data/demo-logins.txt
+
+cat <<MSG
+
+  diam is running at http://127.0.0.1:8000  (Ctrl+C stops it)
+  Sign in with one of the demo logins above (also in data/demo-logins.txt).
+
+MSG
+exec "$BIN/python" manage.py runserver 127.0.0.1:8000

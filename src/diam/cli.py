@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -221,6 +222,62 @@ def example(output: Path | None) -> None:
     _write(output, text)
 
 
+# --- commands that need the database ------------------------------------------------------
+
+
+def _django() -> None:
+    """Set up Django for commands that use the database (settings from the environment)."""
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "diam.web.settings")
+    try:
+        import django
+
+        django.setup()
+    except Exception as exc:  # ImproperlyConfigured and friends: show the message, not a trace
+        fail(f"cannot start the web application's settings: {exc}")
+
+
+@main.command("demo")
+@click.option("--organisations", "-n", type=click.IntRange(0, 1_000_000), default=60,
+              show_default=True, help="Synthetic peer organisations to create.")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Random seed.")
+def demo(organisations: int, seed: int) -> None:
+    """Load the demo organisation, its demo logins and a synthetic peer population.
+
+    All demo data is labelled "(demo)"; running it again keeps what exists.
+    """
+    _django()
+    from diam.web.core.demo import demo_load
+
+    with click.progressbar(length=organisations, label="Creating demo organisations",
+                           file=sys.stderr) as bar:
+        summary = demo_load(organisations=organisations, seed=seed, progress=bar.update)
+    verb = "Created" if summary.created else "Demo data already present:"
+    click.echo(f"{verb} {summary.organisations} organisations, {summary.assessments} assessments.")
+    click.echo("Demo logins (password for all: " f"{summary.logins[0][1]}):")
+    for email, _, what in summary.logins:
+        click.echo(f"  {email:<32} {what}")
+
+
+@main.command("rescore")
+@click.option("--model", "model_id", help="Only assessments of this model id.")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=500, show_default=True)
+def rescore(model_id: str | None, batch_size: int) -> None:
+    """Recompute stored results (e.g. after a model fix) and report how many changed stage."""
+    _django()
+    from diam.web.assessments.models import Assessment
+    from diam.web.core.maintenance import assessments_rescore
+
+    queryset = Assessment.objects.all()
+    if model_id:
+        queryset = queryset.filter(model_id=model_id)
+    with click.progressbar(length=queryset.count(), label="Rescoring", file=sys.stderr) as bar:
+        summary = assessments_rescore(model_id=model_id, batch_size=batch_size,
+                                      progress=bar.update)
+    click.echo(f"Rescored {summary.total} assessments; {summary.changed} changed stage.")
+
+
 # --- helpers -----------------------------------------------------------------------------
 
 
@@ -259,6 +316,146 @@ def write_atomically(output: Path, data: bytes) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         fail(f"{output}: cannot write it ({exc.strerror or exc}).")
+
+
+# --- report ------------------------------------------------------------------------------
+
+REPORT_FORMATS = {
+    ".pdf": "pdf",
+    ".html": "html",
+    ".htm": "html",
+    ".docx": "docx",
+    ".xlsx": "xlsx",
+    ".csv": "csv",
+}
+
+
+@main.command("report")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pdf", "html", "docx", "xlsx", "csv"]),
+    help="pdf/html/docx: the whole report; xlsx: its tables as a workbook; csv: the "
+    "procurement checklist. Default: from the output file's suffix.",
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="File.")
+@click.option(
+    "--target-stage",
+    type=int,
+    help="Plan toward this stage: 1-4 a core stage, 5-7 core stage 4 plus 1-3 branches "
+    "(default: the next stage).",
+)
+@click.option(
+    "--branch-order",
+    help="Order in which branches are planned, e.g. ACB (default: least remaining effort).",
+)
+@click.option(
+    "--organisation",
+    help="Name on the cover (default: `meta.organisation` in FILE, else FILE's name).",
+)
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(path_type=Path),
+    help="Model directory (default: the shipped model named in the file).",
+)
+def report_command(
+    file: Path,
+    fmt: str | None,
+    output: Path,
+    target_stage: int | None,
+    branch_order: str | None,
+    organisation: str | None,
+    model_path: Path | None,
+) -> None:
+    """Write the gap report, roadmap and procurement checklist for an answers FILE.
+
+    Works offline. `meta` in FILE may give `organisation`, `assessment_date` (YYYY-MM-DD)
+    and `status` (draft, self-assessed, submitted, validated).
+    """
+    from diam.reports import (
+        build_report,
+        checklist_to_csv,
+        render_docx,
+        render_html,
+        render_pdf,
+        render_xlsx,
+    )
+
+    if fmt is None:
+        fmt = REPORT_FORMATS.get(output.suffix.lower())
+        if fmt is None:
+            fail(
+                f"{output}: cannot tell the format from the suffix; give --format "
+                "pdf, html, docx, xlsx or csv."
+            )
+    _check_output_path(output)
+    loaded, sheet = read_answers(file, model_path)
+    meta = _answers_meta(file)
+    name = organisation or meta.get("organisation") or file.stem
+    try:
+        report = build_report(
+            model=loaded,
+            values=sheet.values,
+            comments=sheet.comments,
+            organisation=name.strip() or file.stem,
+            assessment_date=_meta_date(file, meta),
+            status=str(meta.get("status") or "self-assessed"),
+            target_stage=target_stage,
+            branch_order=branch_order,
+        )
+    except ValueError as exc:
+        fail(f"{exc}.")
+    if fmt == "pdf":
+        data = render_pdf(report)
+    elif fmt == "html":
+        data = render_html(report).encode("utf-8")
+    elif fmt == "docx":
+        data = render_docx(report)
+    elif fmt == "xlsx":
+        data = render_xlsx(report)
+    else:
+        data = checklist_to_csv(report.checklist)
+    write_atomically(output, data)
+    click.echo(
+        f"Wrote {output} ({fmt}): stage {report.summary.stage}, "
+        f"{len(report.roadmap.steps)} roadmap step(s), "
+        f"{len(report.checklist.items)} checklist item(s).",
+        err=True,
+    )
+
+
+def _check_output_path(output: Path) -> None:
+    """Fail before any work when the output cannot be written where it is asked for."""
+    if output.is_dir():
+        fail(f"{output}: is a directory; give a file name.")
+    if not output.parent.exists():
+        fail(f"{output.parent}: no such directory.")
+    if not output.parent.is_dir():
+        fail(f"{output.parent}: is not a directory.")
+
+
+def _answers_meta(file: Path) -> dict[str, Any]:
+    """The optional `meta` object of an answers file (already validated by read_answers)."""
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    meta = data.get("meta") if isinstance(data, dict) else None
+    if not isinstance(meta, dict):
+        return {}
+    return {k: v for k, v in meta.items() if isinstance(v, str) and v.strip()}
+
+
+def _meta_date(file: Path, meta: dict[str, Any]) -> date:
+    raw = meta.get("assessment_date")
+    if raw is None:
+        return datetime.now().astimezone().date()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        fail(f"{file}: meta.assessment_date must be a date like 2025-03-31, got {raw!r}.")
 
 
 if __name__ == "__main__":  # pragma: no cover

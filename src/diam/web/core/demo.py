@@ -1,0 +1,173 @@
+"""Load the demo organisation, its people and a synthetic peer population (`diam demo`)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from diam.demo import synthetic_answers, synthetic_organisation
+from diam.model.schema import Model
+from diam.paths import shipped_model
+from diam.scoring.answers import AnswerValue, NotApplicable
+from diam.scoring.engine import score
+from diam.web.accounts.models import Membership, Organisation, ProgrammeRole, Role, User
+from diam.web.assessments.models import Answer, Assessment, AssessmentEvent, EventKind, Status
+from diam.web.assessments.services import answer_save, assessment_rescore
+
+DEMO_ORGANISATION = "Demo University Hospital"
+DEMO_PASSWORD = "diam-demo-2026"  # noqa: S105 - documented demo login, demo data only
+DEMO_USERS = (
+    ("admin@demo.example.org", "Dana Admin (demo)", Role.ADMIN),
+    ("contributor@demo.example.org", "Chris Contributor (demo)", Role.CONTRIBUTOR),
+    ("viewer@demo.example.org", "Vera Viewer (demo)", Role.VIEWER),
+)
+PROGRAMME_ADMIN = ("programme@demo.example.org", "Pat Programme (demo)")
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    created: bool
+    organisations: int
+    assessments: int
+    logins: tuple[tuple[str, str, str], ...]  # (e-mail, password, what it is)
+
+
+def _user(email: str, name: str, **extra: object) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, name=name, **extra)
+    else:
+        # Keep the documented demo password working even if someone changed it.
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
+def _logins() -> tuple[tuple[str, str, str], ...]:
+    people = [(e, DEMO_PASSWORD, f"{role.label} of {DEMO_ORGANISATION}") for e, _, role in DEMO_USERS]
+    people.append((PROGRAMME_ADMIN[0], DEMO_PASSWORD, "programme admin (Django admin at /admin/)"))
+    return tuple(people)
+
+
+def _store(assessment: Assessment, values: dict[str, AnswerValue]) -> list[Answer]:
+    rows = []
+    for cid, value in values.items():
+        if isinstance(value, NotApplicable):
+            rows.append(Answer(assessment=assessment, criterion_id=cid, na=True,
+                               justification=value.justification, version=1))
+        else:
+            rows.append(Answer(assessment=assessment, criterion_id=cid, value=value, version=1))
+    return rows
+
+
+def _when(rng: random.Random, now: datetime, *, days_ago: tuple[int, int]) -> datetime:
+    return now - timedelta(days=rng.randint(*days_ago), hours=rng.randint(0, 23))
+
+
+def demo_load(
+    *, organisations: int = 60, seed: int = 2026, progress: Callable[[int], None] | None = None
+) -> DemoSummary:
+    """Create the demo data unless it exists; deterministic for a given seed."""
+    model = shipped_model()
+    if Organisation.objects.filter(name=DEMO_ORGANISATION, is_demo=True).exists():
+        for email, name, _ in DEMO_USERS:
+            _user(email, name)
+        _user(*PROGRAMME_ADMIN)
+        return DemoSummary(False, Organisation.objects.filter(is_demo=True).count(),
+                           Assessment.objects.filter(organisation__is_demo=True).count(), _logins())
+    rng = random.Random(seed)
+    with transaction.atomic():
+        _demo_organisation(model, rng)
+        _user(*PROGRAMME_ADMIN, programme_role=ProgrammeRole.ADMIN, is_staff=True,
+              is_superuser=True)
+    made = 0
+    batch = 200
+    for start in range(0, organisations, batch):
+        with transaction.atomic():
+            made += _peers(model, rng, start, min(batch, organisations - start))
+        if progress is not None:
+            progress(min(batch, organisations - start))
+    return DemoSummary(True, organisations + 1, made + 2, _logins())
+
+
+def _demo_organisation(model: Model, rng: random.Random) -> None:
+    org = Organisation.objects.create(
+        name=DEMO_ORGANISATION, org_type="hospital", country="NL", beds=650,
+        annual_exams=240_000, is_demo=True,
+        service_areas=["radiology", "cardiology", "endoscopy", "pathology", "pocus"],
+    )
+    users = []
+    for email, name, role in DEMO_USERS:
+        user = _user(email, name)
+        Membership.objects.create(user=user, organisation=org, role=role)
+        users.append(user)
+    admin, contributor = users[0], users[1]
+    now = timezone.now()
+    # Last year's submitted assessment (stage 2), to show repeat assessments over time.
+    previous = Assessment.objects.create(
+        organisation=org, title="Baseline assessment", model_id=model.id,
+        model_version=model.version, model_hash=model.content_hash, created_by=admin,
+        status=Status.SUBMITTED, submitted_by=admin, submitted_at=now - timedelta(days=380),
+    )
+    Answer.objects.bulk_create(_store(previous, synthetic_answers(model, rng, 2)))
+    assessment_rescore(assessment=previous)
+    Assessment.objects.filter(pk=previous.pk).update(created_at=now - timedelta(days=400))
+    # This year's draft, about half filled in by two people (with history).
+    draft = Assessment.objects.create(
+        organisation=org, title=f"Assessment {now:%Y}", model_id=model.id,
+        model_version=model.version, model_hash=model.content_hash, created_by=admin,
+    )
+    AssessmentEvent.objects.create(assessment=draft, kind=EventKind.CREATED, user=admin)
+    values = synthetic_answers(model, rng, 4)
+    for i, criterion in enumerate(model.criteria):
+        if criterion.focus_area not in {"SI", "HX", "WS", "QS", "PE"} or criterion.id not in values:
+            continue
+        value = values[criterion.id]
+        na = isinstance(value, NotApplicable)
+        answer_save(
+            assessment=draft, criterion_id=criterion.id,
+            value=None if na else value, na=na,
+            justification=value.justification if isinstance(value, NotApplicable) else "",
+            comment="Checked with the PACS team (demo)." if i % 7 == 0 else "",
+            expected_version=None, user=admin if i % 2 else contributor,
+        )
+
+
+def _peers(model: Model, rng: random.Random, start: int, count: int) -> int:
+    now = timezone.now()
+    made = 0
+    answers: list[Answer] = []
+    scored: list[tuple[Assessment, dict[str, AnswerValue]]] = []
+    for index in range(start, start + count):
+        spec = synthetic_organisation(rng, index + 1)
+        org = Organisation.objects.create(
+            name=spec.name, country=spec.country, org_type=spec.org_type, beds=spec.beds,
+            annual_exams=spec.annual_exams, service_areas=list(spec.service_areas),
+            benchmarking_consent=rng.random() > 0.05, is_demo=True,
+        )
+        rounds = [spec.target_stage]
+        if rng.random() < 0.3:  # repeat assessments: an earlier, lower stage
+            rounds.insert(0, max(0, spec.target_stage - rng.randint(1, 2)))
+        for n, target in enumerate(rounds):
+            latest = n == len(rounds) - 1
+            submitted = _when(rng, now, days_ago=(10, 300) if latest else (380, 720))
+            validated = latest and target >= 5 and rng.random() < 0.5
+            assessment = Assessment.objects.create(
+                organisation=org, title=f"Assessment {submitted:%Y}", model_id=model.id,
+                model_version=model.version, model_hash=model.content_hash,
+                status=Status.VALIDATED if validated else Status.SUBMITTED,
+                submitted_at=submitted,
+            )
+            values = synthetic_answers(model, rng, target)
+            answers += _store(assessment, values)
+            scored.append((assessment, values))
+            made += 1
+    Answer.objects.bulk_create(answers, batch_size=2000)
+    for assessment, values in scored:
+        assessment_rescore(assessment=assessment, result=score(model, values))
+    return made

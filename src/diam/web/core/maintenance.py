@@ -1,0 +1,46 @@
+"""Operator tasks: rescoring stored results after a model fix (`diam rescore`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Prefetch
+
+from diam.web.assessments.models import Answer, Assessment
+from diam.web.assessments.services import assessment_rescore, model_for
+
+
+@dataclass(frozen=True)
+class RescoreSummary:
+    total: int
+    changed: int
+
+
+def assessments_rescore(
+    *,
+    model_id: str | None = None,
+    batch_size: int = 500,
+    progress: Callable[[int], None] | None = None,
+) -> RescoreSummary:
+    """Recompute the stored result of every assessment (of one model), committing per batch."""
+    queryset = Assessment.objects.order_by("pk")
+    if model_id:
+        queryset = queryset.filter(model_id=model_id)
+    ids = list(queryset.values_list("pk", flat=True))
+    changed = 0
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        with transaction.atomic():
+            for assessment in Assessment.objects.filter(pk__in=chunk).prefetch_related(
+                Prefetch("answers", queryset=Answer.objects.all())
+            ):
+                model = model_for(assessment)
+                if assessment.model_hash != model.content_hash:
+                    assessment.model_hash = model.content_hash
+                    assessment.save(update_fields=["model_hash"])
+                changed += assessment_rescore(assessment=assessment)
+        if progress is not None:
+            progress(len(chunk))
+    return RescoreSummary(len(ids), changed)
