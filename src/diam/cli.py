@@ -239,8 +239,14 @@ def _django() -> None:
 
 
 @main.command("demo")
-@click.option("--organisations", "-n", type=click.IntRange(0, 1_000_000), default=60,
-              show_default=True, help="Synthetic peer organisations to create.")
+@click.option(
+    "--organisations",
+    "-n",
+    type=click.IntRange(0, 1_000_000),
+    default=60,
+    show_default=True,
+    help="Synthetic peer organisations to create.",
+)
 @click.option("--seed", type=int, default=2026, show_default=True, help="Random seed.")
 def demo(organisations: int, seed: int) -> None:
     """Load the demo organisation, its demo logins and a synthetic peer population.
@@ -250,12 +256,13 @@ def demo(organisations: int, seed: int) -> None:
     _django()
     from diam.web.core.demo import demo_load
 
-    with click.progressbar(length=organisations, label="Creating demo organisations",
-                           file=sys.stderr) as bar:
+    with click.progressbar(
+        length=organisations, label="Creating demo organisations", file=sys.stderr
+    ) as bar:
         summary = demo_load(organisations=organisations, seed=seed, progress=bar.update)
     verb = "Created" if summary.created else "Demo data already present:"
     click.echo(f"{verb} {summary.organisations} organisations, {summary.assessments} assessments.")
-    click.echo("Demo logins (password for all: " f"{summary.logins[0][1]}):")
+    click.echo(f"Demo logins (password for all: {summary.logins[0][1]}):")
     for email, _, what in summary.logins:
         click.echo(f"  {email:<32} {what}")
 
@@ -273,8 +280,7 @@ def rescore(model_id: str | None, batch_size: int) -> None:
     if model_id:
         queryset = queryset.filter(model_id=model_id)
     with click.progressbar(length=queryset.count(), label="Rescoring", file=sys.stderr) as bar:
-        summary = assessments_rescore(model_id=model_id, batch_size=batch_size,
-                                      progress=bar.update)
+        summary = assessments_rescore(model_id=model_id, batch_size=batch_size, progress=bar.update)
     click.echo(f"Rescored {summary.total} assessments; {summary.changed} changed stage.")
 
 

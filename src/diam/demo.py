@@ -26,25 +26,82 @@ from diam.scoring.answers import AnswerValue, NotApplicable
 # (ISO code, relative weight): Europe-heavy like the programme's early population, plus the
 # Middle East, Asia-Pacific and the Americas.
 COUNTRIES: tuple[tuple[str, int], ...] = (
-    ("DE", 9), ("FR", 7), ("NL", 6), ("GB", 7), ("IT", 6), ("ES", 6), ("AT", 4), ("CH", 4),
-    ("BE", 4), ("SE", 3), ("DK", 3), ("NO", 3), ("FI", 2), ("PL", 4), ("CZ", 2), ("PT", 3),
-    ("IE", 2), ("GR", 2), ("SA", 4), ("AE", 3), ("QA", 1), ("TR", 3), ("KR", 3), ("TW", 2),
-    ("JP", 2), ("SG", 1), ("AU", 2), ("US", 4), ("CA", 2), ("BR", 2), ("ZA", 1),
+    ("DE", 9),
+    ("FR", 7),
+    ("NL", 6),
+    ("GB", 7),
+    ("IT", 6),
+    ("ES", 6),
+    ("AT", 4),
+    ("CH", 4),
+    ("BE", 4),
+    ("SE", 3),
+    ("DK", 3),
+    ("NO", 3),
+    ("FI", 2),
+    ("PL", 4),
+    ("CZ", 2),
+    ("PT", 3),
+    ("IE", 2),
+    ("GR", 2),
+    ("SA", 4),
+    ("AE", 3),
+    ("QA", 1),
+    ("TR", 3),
+    ("KR", 3),
+    ("TW", 2),
+    ("JP", 2),
+    ("SG", 1),
+    ("AU", 2),
+    ("US", 4),
+    ("CA", 2),
+    ("BR", 2),
+    ("ZA", 1),
 )
 
 # Target stage distribution (0-7): mean about 3, few at 6-7.
 STAGE_WEIGHTS: tuple[int, ...] = (4, 9, 18, 30, 22, 10, 5, 2)
 
 ORG_TYPES: tuple[tuple[str, int], ...] = (
-    ("hospital", 60), ("imaging_centre", 25), ("network", 10), ("other", 5),
+    ("hospital", 60),
+    ("imaging_centre", 25),
+    ("network", 10),
+    ("other", 5),
 )
 
 _NAME_PARTS = (
-    ("St Mary's", "Riverside", "Northgate", "Lakeside", "Hillcrest", "Central", "Westfield",
-     "Eastbrook", "Harbour", "Valley", "Parkview", "Kingsway", "Meadow", "Stonebridge",
-     "Highland", "Bayview", "Oakwood", "Elmhurst", "Summit", "Greenfield"),
-    ("University Hospital", "General Hospital", "Medical Centre", "Imaging Centre",
-     "Radiology Institute", "Clinic", "Health Network", "Diagnostic Centre"),
+    (
+        "St Mary's",
+        "Riverside",
+        "Northgate",
+        "Lakeside",
+        "Hillcrest",
+        "Central",
+        "Westfield",
+        "Eastbrook",
+        "Harbour",
+        "Valley",
+        "Parkview",
+        "Kingsway",
+        "Meadow",
+        "Stonebridge",
+        "Highland",
+        "Bayview",
+        "Oakwood",
+        "Elmhurst",
+        "Summit",
+        "Greenfield",
+    ),
+    (
+        "University Hospital",
+        "General Hospital",
+        "Medical Centre",
+        "Imaging Centre",
+        "Radiology Institute",
+        "Clinic",
+        "Health Network",
+        "Diagnostic Centre",
+    ),
 )
 
 
@@ -98,9 +155,15 @@ def _value(c: Criterion, rng: random.Random, meets: bool) -> AnswerValue:
         return rng.choice([o.id for o in answer.options if o.meets == meets])
     assert isinstance(rule, Threshold)
     low = answer.minimum if isinstance(answer, NumberAnswer) else 0.0
-    high = 100.0 if isinstance(answer, PercentAnswer) else (
-        answer.maximum if isinstance(answer, NumberAnswer) and answer.maximum is not None
-        else low + 1000)
+    high = (
+        100.0
+        if isinstance(answer, PercentAnswer)
+        else (
+            answer.maximum
+            if isinstance(answer, NumberAnswer) and answer.maximum is not None
+            else low + 1000
+        )
+    )
     bound = rule.min if rule.min is not None else rule.max
     assert bound is not None
     want_high = (rule.min is not None) == meets

@@ -50,9 +50,13 @@ def test_score_json_follows_the_result_contract() -> None:
     assert data["stages"]["3"]["reached"] is True and data["stages"]["4"]["reached"] is False
     assert len(data["focus_areas"]) == 10
     assert len(data["criteria"]) == 80
-    assert all(c["status"] in {"met", "not_met", "unanswered", "not_applicable"}
-               for c in data["criteria"].values())
-    assert data["blockers"] and all(data["criteria"][b]["status"] != "met" for b in data["blockers"])
+    assert all(
+        c["status"] in {"met", "not_met", "unanswered", "not_applicable"}
+        for c in data["criteria"].values()
+    )
+    assert data["blockers"] and all(
+        data["criteria"][b]["status"] != "met" for b in data["blockers"]
+    )
     assert 0 <= data["completeness"] <= 100
 
 
@@ -69,18 +73,34 @@ def test_example_command_writes_a_file_that_scores(tmp_path: Path) -> None:
         ("{not json", "not valid JSON (line 1"),
         ([1, 2], "`model` names no shipped model"),
         ({"model": "nope", "answers": {}}, "`model` names no shipped model ('nope')"),
-        ({"model": "radiology", "model_version": "9.9.9", "answers": {}},
-         "answers are for model version '9.9.9' but the model is 1.0.0"),
+        (
+            {"model": "radiology", "model_version": "9.9.9", "answers": {}},
+            "answers are for model version '9.9.9' but the model is 1.0.0",
+        ),
         ({"model": "radiology"}, "`answers` must be an object"),
-        ({"model": "radiology", "answers": {"SI-01": 141}}, "SI-01: a percentage must be between 0 and 100"),
-        ({"model": "radiology", "answers": {"SI-01": "abc"}}, "SI-01: expected a number, got 'abc'"),
+        (
+            {"model": "radiology", "answers": {"SI-01": 141}},
+            "SI-01: a percentage must be between 0 and 100",
+        ),
+        (
+            {"model": "radiology", "answers": {"SI-01": "abc"}},
+            "SI-01: expected a number, got 'abc'",
+        ),
         ({"model": "radiology", "answers": {"SI-01": True}}, "SI-01: expected a number, got true"),
         ({"model": "radiology", "answers": {"SI-03": "yes"}}, "SI-03: expected yes/no"),
         ({"model": "radiology", "answers": {"XX-01": True}}, "XX-01: unknown criterion id"),
-        ({"model": "radiology", "answers": {"SI-01": {"na": True, "justification": "x"}}},
-         "SI-01: N/A is not allowed for this criterion"),
-        ({"model": "radiology", "answers": {"PM-08": {"na": True}}}, "PM-08: N/A needs a justification"),
-        ({"model": "radiology", "answers": {"SI-01": {"value": 5, "note": "x"}}}, "SI-01: unknown key(s) note"),
+        (
+            {"model": "radiology", "answers": {"SI-01": {"na": True, "justification": "x"}}},
+            "SI-01: N/A is not allowed for this criterion",
+        ),
+        (
+            {"model": "radiology", "answers": {"PM-08": {"na": True}}},
+            "PM-08: N/A needs a justification",
+        ),
+        (
+            {"model": "radiology", "answers": {"SI-01": {"value": 5, "note": "x"}}},
+            "SI-01: unknown key(s) note",
+        ),
     ],
 )
 def test_bad_answers_files_exit_2_with_a_message_naming_the_problem(
@@ -94,7 +114,9 @@ def test_bad_answers_files_exit_2_with_a_message_naming_the_problem(
 
 
 def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
-    path = write(tmp_path, {"model": "radiology", "answers": {"SI-01": 141, "SI-03": 3, "ZZ-99": 1}})
+    path = write(
+        tmp_path, {"model": "radiology", "answers": {"SI-01": 141, "SI-03": 3, "ZZ-99": 1}}
+    )
     code, _, err = run("score", str(path))
     assert code == 2
     assert "3 problem(s), nothing was scored" in err
@@ -117,7 +139,9 @@ def test_model_check_reports_all_problems_of_a_broken_copy_and_exits_1(tmp_path:
     broken = tmp_path / "radiology"
     shutil.copytree(ROOT / "models" / "radiology", broken)
     si = broken / "criteria" / "SI.yaml"
-    si.write_text(si.read_text().replace("id: SI-02", "id: SI-01", 1).replace("stage: 1", "stage: 9", 1))
+    si.write_text(
+        si.read_text().replace("id: SI-02", "id: SI-01", 1).replace("stage: 1", "stage: 9", 1)
+    )
     code, _, err = run("model", "check", str(broken))
     assert code == 1
     assert "SI-01: duplicate id" in err
@@ -156,6 +180,8 @@ def test_model_export_follows_the_contract() -> None:
 
 def test_the_installed_console_script_runs() -> None:
     exe = Path(sys.executable).with_name("diam")
-    done = subprocess.run([str(exe), "score", str(EXAMPLE)], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [str(exe), "score", str(EXAMPLE)], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Stage 3")

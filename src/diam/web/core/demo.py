@@ -49,7 +49,9 @@ def _user(email: str, name: str, **extra: object) -> User:
 
 
 def _logins() -> tuple[tuple[str, str, str], ...]:
-    people = [(e, DEMO_PASSWORD, f"{role.label} of {DEMO_ORGANISATION}") for e, _, role in DEMO_USERS]
+    people = [
+        (e, DEMO_PASSWORD, f"{role.label} of {DEMO_ORGANISATION}") for e, _, role in DEMO_USERS
+    ]
     people.append((PROGRAMME_ADMIN[0], DEMO_PASSWORD, "programme admin (Django admin at /admin/)"))
     return tuple(people)
 
@@ -58,8 +60,15 @@ def _store(assessment: Assessment, values: dict[str, AnswerValue]) -> list[Answe
     rows = []
     for cid, value in values.items():
         if isinstance(value, NotApplicable):
-            rows.append(Answer(assessment=assessment, criterion_id=cid, na=True,
-                               justification=value.justification, version=1))
+            rows.append(
+                Answer(
+                    assessment=assessment,
+                    criterion_id=cid,
+                    na=True,
+                    justification=value.justification,
+                    version=1,
+                )
+            )
         else:
             rows.append(Answer(assessment=assessment, criterion_id=cid, value=value, version=1))
     return rows
@@ -78,13 +87,18 @@ def demo_load(
         for email, name, _ in DEMO_USERS:
             _user(email, name)
         _user(*PROGRAMME_ADMIN)
-        return DemoSummary(False, Organisation.objects.filter(is_demo=True).count(),
-                           Assessment.objects.filter(organisation__is_demo=True).count(), _logins())
-    rng = random.Random(seed)
+        return DemoSummary(
+            False,
+            Organisation.objects.filter(is_demo=True).count(),
+            Assessment.objects.filter(organisation__is_demo=True).count(),
+            _logins(),
+        )
+    rng = random.Random(seed)  # noqa: S311 - synthetic demo data, not security
     with transaction.atomic():
         _demo_organisation(model, rng)
-        _user(*PROGRAMME_ADMIN, programme_role=ProgrammeRole.ADMIN, is_staff=True,
-              is_superuser=True)
+        _user(
+            *PROGRAMME_ADMIN, programme_role=ProgrammeRole.ADMIN, is_staff=True, is_superuser=True
+        )
     made = 0
     batch = 200
     for start in range(0, organisations, batch):
@@ -97,8 +111,12 @@ def demo_load(
 
 def _demo_organisation(model: Model, rng: random.Random) -> None:
     org = Organisation.objects.create(
-        name=DEMO_ORGANISATION, org_type="hospital", country="NL", beds=650,
-        annual_exams=240_000, is_demo=True,
+        name=DEMO_ORGANISATION,
+        org_type="hospital",
+        country="NL",
+        beds=650,
+        annual_exams=240_000,
+        is_demo=True,
         service_areas=["radiology", "cardiology", "endoscopy", "pathology", "pocus"],
     )
     users = []
@@ -110,17 +128,27 @@ def _demo_organisation(model: Model, rng: random.Random) -> None:
     now = timezone.now()
     # Last year's submitted assessment (stage 2), to show repeat assessments over time.
     previous = Assessment.objects.create(
-        organisation=org, title="Baseline assessment", model_id=model.id,
-        model_version=model.version, model_hash=model.content_hash, created_by=admin,
-        status=Status.SUBMITTED, submitted_by=admin, submitted_at=now - timedelta(days=380),
+        organisation=org,
+        title="Baseline assessment",
+        model_id=model.id,
+        model_version=model.version,
+        model_hash=model.content_hash,
+        created_by=admin,
+        status=Status.SUBMITTED,
+        submitted_by=admin,
+        submitted_at=now - timedelta(days=380),
     )
     Answer.objects.bulk_create(_store(previous, synthetic_answers(model, rng, 2)))
     assessment_rescore(assessment=previous)
     Assessment.objects.filter(pk=previous.pk).update(created_at=now - timedelta(days=400))
     # This year's draft, about half filled in by two people (with history).
     draft = Assessment.objects.create(
-        organisation=org, title=f"Assessment {now:%Y}", model_id=model.id,
-        model_version=model.version, model_hash=model.content_hash, created_by=admin,
+        organisation=org,
+        title=f"Assessment {now:%Y}",
+        model_id=model.id,
+        model_version=model.version,
+        model_hash=model.content_hash,
+        created_by=admin,
     )
     AssessmentEvent.objects.create(assessment=draft, kind=EventKind.CREATED, user=admin)
     values = synthetic_answers(model, rng, 4)
@@ -130,11 +158,14 @@ def _demo_organisation(model: Model, rng: random.Random) -> None:
         value = values[criterion.id]
         na = isinstance(value, NotApplicable)
         answer_save(
-            assessment=draft, criterion_id=criterion.id,
-            value=None if na else value, na=na,
+            assessment=draft,
+            criterion_id=criterion.id,
+            value=None if na else value,
+            na=na,
             justification=value.justification if isinstance(value, NotApplicable) else "",
             comment="Checked with the PACS team (demo)." if i % 7 == 0 else "",
-            expected_version=None, user=admin if i % 2 else contributor,
+            expected_version=None,
+            user=admin if i % 2 else contributor,
         )
 
 
@@ -146,9 +177,14 @@ def _peers(model: Model, rng: random.Random, start: int, count: int) -> int:
     for index in range(start, start + count):
         spec = synthetic_organisation(rng, index + 1)
         org = Organisation.objects.create(
-            name=spec.name, country=spec.country, org_type=spec.org_type, beds=spec.beds,
-            annual_exams=spec.annual_exams, service_areas=list(spec.service_areas),
-            benchmarking_consent=rng.random() > 0.05, is_demo=True,
+            name=spec.name,
+            country=spec.country,
+            org_type=spec.org_type,
+            beds=spec.beds,
+            annual_exams=spec.annual_exams,
+            service_areas=list(spec.service_areas),
+            benchmarking_consent=rng.random() > 0.05,
+            is_demo=True,
         )
         rounds = [spec.target_stage]
         if rng.random() < 0.3:  # repeat assessments: an earlier, lower stage
@@ -158,8 +194,11 @@ def _peers(model: Model, rng: random.Random, start: int, count: int) -> int:
             submitted = _when(rng, now, days_ago=(10, 300) if latest else (380, 720))
             validated = latest and target >= 5 and rng.random() < 0.5
             assessment = Assessment.objects.create(
-                organisation=org, title=f"Assessment {submitted:%Y}", model_id=model.id,
-                model_version=model.version, model_hash=model.content_hash,
+                organisation=org,
+                title=f"Assessment {submitted:%Y}",
+                model_id=model.id,
+                model_version=model.version,
+                model_hash=model.content_hash,
                 status=Status.VALIDATED if validated else Status.SUBMITTED,
                 submitted_at=submitted,
             )

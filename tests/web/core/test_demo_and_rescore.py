@@ -1,0 +1,91 @@
+"""`diam demo` and `diam rescore` against the database."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+
+from diam.web.accounts.models import Membership, Organisation, User
+from diam.web.assessments.models import Assessment, Status
+from diam.web.core.demo import DEMO_ORGANISATION, DEMO_PASSWORD, demo_load
+from diam.web.core.maintenance import assessments_rescore
+from tests.conftest import ROOT
+
+
+@pytest.mark.django_db
+def test_demo_load_creates_a_labelled_population_and_is_idempotent() -> None:
+    summary = demo_load(organisations=12, seed=1)
+    assert summary.created
+    demo = Organisation.objects.get(name=DEMO_ORGANISATION)
+    assert demo.is_demo
+    assert {m.role for m in Membership.objects.filter(organisation=demo)} == {
+        "admin",
+        "contributor",
+        "viewer",
+    }
+    draft = demo.assessments.get(status=Status.DRAFT)
+    answered = draft.answers.count()
+    assert 20 <= answered < 80  # about half filled in
+    assert draft.answers.filter(changes__isnull=False).exists()  # with history
+    assert demo.assessments.filter(status=Status.SUBMITTED).count() == 1
+    peers = Organisation.objects.exclude(pk=demo.pk)
+    assert peers.count() == 12 and all(o.is_demo and "(demo)" in o.name for o in peers)
+    submitted = Assessment.objects.exclude(status=Status.DRAFT)
+    assert all(a.stage is not None and a.focus_area_percents for a in submitted)
+    user = User.objects.get(email="admin@demo.example.org")
+    assert user.check_password(DEMO_PASSWORD)
+    again = demo_load(organisations=12, seed=1)
+    assert not again.created and Organisation.objects.count() == 13
+
+
+@pytest.mark.django_db
+def test_rescore_restores_tampered_stored_results_and_counts_changes() -> None:
+    demo_load(organisations=5, seed=3)
+    scored = Assessment.objects.exclude(status=Status.DRAFT).first()
+    truth = scored.stage
+    Assessment.objects.filter(pk=scored.pk).update(stage=(truth + 1) % 8)
+    summary = assessments_rescore()
+    assert summary.total == Assessment.objects.count()
+    assert summary.changed == 1
+    scored.refresh_from_db()
+    assert scored.stage == truth
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DIAM_", "DJANGO_"))}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**base, "DJANGO_SETTINGS_MODULE": "diam.web.settings", **env},
+    )
+
+
+def test_deploy_checks_are_clean_with_production_settings(tmp_path) -> None:
+    done = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DIAM_SECRET_KEY=secrets.token_urlsafe(50),
+        DIAM_ALLOWED_HOSTS="diam.example.org",
+        DIAM_DATA_DIR=str(tmp_path),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_production_settings_refuse_the_development_secret(tmp_path) -> None:
+    done = _manage("check", DIAM_DATA_DIR=str(tmp_path))
+    assert done.returncode != 0
+    assert "DIAM_SECRET_KEY is the development default" in done.stderr
+
+
+def test_a_malformed_boolean_setting_is_named(tmp_path) -> None:
+    done = _manage("check", DIAM_DEBUG="maybe", DIAM_DATA_DIR=str(tmp_path))
+    assert done.returncode != 0
+    assert "DIAM_DEBUG must be a boolean" in done.stderr
