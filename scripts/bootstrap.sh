@@ -21,6 +21,7 @@ if command -v dpkg-query >/dev/null 2>&1; then
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
 fi
+command -v npm >/dev/null 2>&1 || missing+=(npm)   # axe-core for the accessibility audits
 if [ ${#missing[@]} -gt 0 ]; then
   echo "==> Installing system packages: ${missing[*]}"
   SUDO=""
@@ -47,6 +48,15 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 if [ ! -x "$VENV/bin/uv" ]; then
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check uv 2>&1 | grep -v "is ignored" || true
+fi
+# axe-core (accessibility audits in the browser tests) comes from npm, pinned in package-lock.json.
+if [ ! -f node_modules/axe-core/axe.min.js ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "==> Installing browser test tools (npm ci)"
+    npm ci --no-audit --no-fund --silent
+  else
+    echo "warning: npm not found; the accessibility audits in the browser tests will fail" >&2
+  fi
 fi
 echo "==> Installing diam and its dependencies"
 UV_PYTHON_DOWNLOADS=never "$VENV/bin/uv" pip install -q --python "$VENV/bin/python" -e ".[dev]"

@@ -1,0 +1,45 @@
+"""Browser tests: Playwright driving Debian's Chromium against pytest-django's live server.
+
+`playwright install` cannot work on these machines; the system browser is used instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
+# "in an async context" unless told that this test-only use is safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+        "args": CHROMIUM_ARGS,
+    }
+
+
+def axe_violations(page: Any, *, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """Run axe-core in the page; return serious/critical violations as readable lines."""
+    assert AXE.exists(), "axe-core is missing: run `npm ci` (make test does it)"
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    lines = []
+    for v in results["violations"]:
+        if v["impact"] in impacts:
+            targets = ", ".join(" ".join(n["target"]) for n in v["nodes"][:3])
+            lines.append(f"{v['impact']}: {v['id']} ({v['help']}) at {targets}")
+    return lines
