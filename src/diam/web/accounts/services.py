@@ -1,0 +1,256 @@
+"""Business actions on accounts: register an organisation, invite, accept, change roles, remove.
+
+Each service is keyword-only and runs in one transaction: it changes everything it promises or
+nothing (bad input raises a specific exception before any write). Views translate those
+exceptions into form errors or messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from diam.web.accounts import emails
+from diam.web.accounts.models import Invitation, Membership, Organisation, Role, User
+
+INVITATION_SALT = "diam.invitation"
+
+
+class EmailTaken(ValueError):
+    """An account with this e-mail address already exists."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(f"An account with the e-mail address {email} already exists.")
+        self.email = email
+
+
+class AlreadyMember(ValueError):
+    """The invited address belongs to someone who is already a member of the organisation."""
+
+    def __init__(self, email: str, organisation: Organisation) -> None:
+        super().__init__(f"{email} is already a member of {organisation}.")
+
+
+class LastAdmin(ValueError):
+    """The change would leave the organisation without any admin."""
+
+    def __init__(self, organisation: Organisation) -> None:
+        super().__init__(
+            f"{organisation} must keep at least one admin: make someone else an admin first."
+        )
+
+
+class InvitationClosed(ValueError):
+    """The invitation was revoked or already used."""
+
+
+class WrongInvitee(ValueError):
+    """The invitation is for another e-mail address than the signed-in user's."""
+
+
+@dataclass(frozen=True)
+class OrganisationDetails:
+    """What an admin states about an organisation (the sign-up and settings form)."""
+
+    name: str
+    org_type: str
+    country: str
+    region_override: str = ""  # blank: derived from the country (diam.regions.region_for)
+    beds: int | None = None
+    annual_exams: int | None = None
+    service_areas: list[str] = field(default_factory=list)
+    benchmarking_consent: bool = True
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """A person signing up: the future user's name, e-mail address and password."""
+
+    name: str
+    email: str
+    password: str
+
+
+def normalise_email(email: str) -> str:
+    """E-mail addresses are compared and stored in lower case (as UserManager stores them)."""
+    return email.strip().lower()
+
+
+def _apply_details(organisation: Organisation, details: OrganisationDetails) -> None:
+    organisation.name = details.name.strip()
+    organisation.org_type = details.org_type
+    organisation.country = details.country
+    # A blank region makes Organisation.save() derive it from the (possibly new) country, so a
+    # country change moves a non-overridden organisation to the right region.
+    organisation.region = details.region_override
+    organisation.beds = details.beds
+    organisation.annual_exams = details.annual_exams
+    organisation.service_areas = list(details.service_areas)
+    organisation.benchmarking_consent = details.benchmarking_consent
+
+
+def _user_create(account: NewAccount) -> User:
+    email = normalise_email(account.email)
+    if User.objects.filter(email__iexact=email).exists():
+        raise EmailTaken(email)
+    candidate = User(email=email, name=account.name.strip())
+    validate_password(account.password, user=candidate)
+    return User.objects.create_user(email=email, password=account.password, name=candidate.name)
+
+
+@transaction.atomic
+def organisation_register(
+    *,
+    details: OrganisationDetails,
+    user: User | None = None,
+    account: NewAccount | None = None,
+) -> Membership:
+    """Create an organisation with its first admin: an existing `user` or a new `account`.
+
+    Raises EmailTaken (nothing is created) when the new account's address is registered, and
+    django's ValidationError when its password fails the configured validators.
+    """
+    if (user is None) == (account is None):
+        raise TypeError("Pass exactly one of user= or account=")
+    admin = user if user is not None else _user_create(account)  # type: ignore[arg-type]
+    organisation = Organisation()
+    _apply_details(organisation, details)
+    organisation.full_clean()
+    organisation.save()
+    return Membership.objects.create(user=admin, organisation=organisation, role=Role.ADMIN)
+
+
+@transaction.atomic
+def organisation_update(
+    *, organisation: Organisation, details: OrganisationDetails
+) -> Organisation:
+    """Save what the admin stated about the organisation."""
+    _apply_details(organisation, details)
+    organisation.full_clean()
+    organisation.save()
+    return organisation
+
+
+def _admins_locked(organisation: Organisation) -> list[Membership]:
+    # Locks the admin rows so two concurrent demotions cannot both see "another admin left".
+    return list(
+        Membership.objects.select_for_update().filter(organisation=organisation, role=Role.ADMIN)
+    )
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str) -> Membership:
+    """Give a member another role; raises LastAdmin rather than demote the only admin."""
+    if role not in Role.values:
+        raise ValueError(f"Unknown role {role!r}")
+    admins = _admins_locked(membership.organisation)
+    membership.refresh_from_db()
+    if membership.role == Role.ADMIN and role != Role.ADMIN and len(admins) <= 1:
+        raise LastAdmin(membership.organisation)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership) -> None:
+    """Remove a member from the organisation; raises LastAdmin for the only admin."""
+    admins = _admins_locked(membership.organisation)
+    membership.refresh_from_db()
+    if membership.role == Role.ADMIN and len(admins) <= 1:
+        raise LastAdmin(membership.organisation)
+    membership.delete()
+
+
+def invitation_token(*, invitation: Invitation) -> str:
+    """The signed, timestamped token of an invitation link (checked by the accept view)."""
+    return signing.TimestampSigner(salt=INVITATION_SALT).sign(str(invitation.pk))
+
+
+def invitation_url(*, invitation: Invitation) -> str:
+    token = invitation_token(invitation=invitation)
+    return settings.SITE_URL.rstrip("/") + reverse("invitation_accept", args=[token])
+
+
+@transaction.atomic
+def invitation_create(
+    *, organisation: Organisation, email: str, role: str, invited_by: User
+) -> Invitation:
+    """Invite an address to the organisation with a role and e-mail it the link.
+
+    Raises AlreadyMember (and sends nothing) when the address already belongs to a member.
+    Earlier open invitations of the same address to the organisation are revoked, so only the
+    newest link works. If sending fails (OSError, e.g. smtplib.SMTPException), nothing is saved.
+    """
+    email = normalise_email(email)
+    if role not in Role.values:
+        raise ValueError(f"Unknown role {role!r}")
+    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+        raise AlreadyMember(email, organisation)
+    now = timezone.now()
+    Invitation.objects.filter(
+        organisation=organisation, email__iexact=email, accepted_at=None, revoked_at=None
+    ).update(revoked_at=now)
+    invitation = Invitation.objects.create(
+        organisation=organisation, email=email, role=role, invited_by=invited_by
+    )
+    # Sent inside the transaction, as its last step: if the mail server refuses, the
+    # invitation is rolled back (nobody could use it) and the error reaches the admin.
+    emails.send_invitation(invitation=invitation, url=invitation_url(invitation=invitation))
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation) -> Invitation:
+    """Make an open invitation's link stop working; raises InvitationClosed if not open."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_open:
+        raise InvitationClosed("This invitation was already used or revoked.")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(
+    *, invitation: Invitation, user: User | None = None, account: NewAccount | None = None
+) -> Membership:
+    """Accept an invitation as an existing `user` or by creating the invited `account`.
+
+    The membership is created (or an existing member's role set to the invited one) and the
+    invitation marked accepted, together. Raises InvitationClosed if it was revoked or used
+    meanwhile, WrongInvitee if the user's address is not the invited one, and LastAdmin if the
+    invitation would demote the organisation's only admin.
+    """
+    if (user is None) == (account is None):
+        raise TypeError("Pass exactly one of user= or account=")
+    invitation = (
+        Invitation.objects.select_for_update().select_related("organisation").get(pk=invitation.pk)
+    )
+    if not invitation.is_open:
+        raise InvitationClosed("This invitation was already used or revoked.")
+    if account is not None:
+        if normalise_email(account.email) != normalise_email(invitation.email):
+            raise WrongInvitee(f"This invitation is for {invitation.email}.")
+        user = _user_create(account)
+    assert user is not None
+    if normalise_email(user.email) != normalise_email(invitation.email):
+        raise WrongInvitee(f"This invitation is for {invitation.email}, not {user.email}.")
+    organisation = invitation.organisation
+    membership = Membership.objects.filter(user=user, organisation=organisation).first()
+    if membership is None:
+        membership = Membership.objects.create(
+            user=user, organisation=organisation, role=invitation.role
+        )
+    elif membership.role != invitation.role:
+        membership = membership_change_role(membership=membership, role=invitation.role)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
