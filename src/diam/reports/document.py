@@ -1,0 +1,288 @@
+"""The report: one structured object holding every section; HTML, PDF, DOCX and XLSX read it.
+
+`build_report` takes plain inputs (model, answer values, comments, metadata) so the CLI and the
+web app build identical reports. Everything is generated from the model and the result;
+nothing is written per criterion here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from diam.model.schema import (
+    BooleanAnswer,
+    ChoiceAnswer,
+    Criterion,
+    Model,
+    NumberAnswer,
+    PercentAnswer,
+)
+from diam.reports.gaps import GapReport, find_gaps, in_display_order
+from diam.reports.procurement import DISCLAIMER, Checklist, build_checklist
+from diam.reports.roadmap import Roadmap, RoadmapStep, build_roadmap
+from diam.scoring.answers import AnswerValue, NotApplicable
+from diam.scoring.engine import score
+from diam.scoring.result import Result, Status
+
+STATUS_LABELS = {
+    "draft": "Draft: answers may still change",
+    "self-assessed": "Self-assessed (not validated)",
+    "submitted": "Submitted, not yet validated",
+    "validated": "Validated by an expert review",
+}
+
+# Section anchors and headings, in order; every renderer uses these.
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("summary", "Executive summary"),
+    ("ladder", "Stage ladder"),
+    ("focus-areas", "Focus areas"),
+    ("gaps", "Gaps"),
+    ("roadmap", "Roadmap"),
+    ("checklist", "Procurement checklist"),
+    ("answers", "Appendix: answers"),
+)
+
+PEER_PLACEHOLDER = "Peer comparison appears here once benchmarks are available."
+
+STATUS_TEXT = {
+    Status.MET: "met",
+    Status.NOT_MET: "not met",
+    Status.UNANSWERED: "unanswered",
+    Status.NOT_APPLICABLE: "not applicable",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Cover:
+    organisation: str
+    assessment_date: date
+    model_id: str
+    model_version: str
+    model_name: str
+    stage: int
+    stage_name: str
+    status: str
+    status_label: str
+    disclaimer: str
+
+
+@dataclass(frozen=True, slots=True)
+class FocusAreaRow:
+    code: str
+    name: str
+    met: int
+    total: int
+    percent: float | None
+    peer_median: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class LadderRow:
+    key: str  # "1".."4" or a branch letter
+    name: str
+    met: int
+    total: int
+    unanswered: int
+    percent: float | None
+    reached: bool  # reached (core) or mastered (branch)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    stage: int
+    stage_name: str
+    stage_description: str
+    core_stage: int
+    mastered_branches: tuple[str, ...]
+    strongest: tuple[FocusAreaRow, ...]
+    weakest: tuple[FocusAreaRow, ...]
+    next_steps: tuple[RoadmapStep, ...]
+    next_target_label: str
+    completeness: float
+    answered: int
+    relevant: int
+    unanswered: int
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    criterion_id: str
+    statement: str
+    focus_area: str
+    group: str
+    answer: str
+    status: str
+    comment: str
+    answered_by: str
+    answered_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    cover: Cover
+    summary: Summary
+    stages: tuple[LadderRow, ...]
+    branches: tuple[LadderRow, ...]
+    focus_areas: tuple[FocusAreaRow, ...]
+    has_peer: bool
+    gaps: GapReport
+    roadmap: Roadmap
+    checklist: Checklist
+    answers: tuple[AnswerRow, ...]
+    result: Result
+    has_respondents: bool
+
+    sections: tuple[tuple[str, str], ...] = SECTIONS
+    peer_placeholder: str = PEER_PLACEHOLDER
+
+    @property
+    def title(self) -> str:
+        return f"Imaging IT maturity report: {self.cover.organisation}"
+
+
+def format_answer(criterion: Criterion, value: AnswerValue | None) -> str:
+    """An answer as a reader sees it: Yes/No, `85%`, `24 hours`, an option label, N/A."""
+    if value is None:
+        return "—"
+    if isinstance(value, NotApplicable):
+        return "N/A"
+    answer = criterion.answer
+    if isinstance(answer, BooleanAnswer):
+        return "Yes" if value is True else "No"
+    if isinstance(answer, ChoiceAnswer):
+        return next((o.label for o in answer.options if o.id == value), str(value))
+    number = f"{value:g}" if isinstance(value, int | float) else str(value)
+    if isinstance(answer, PercentAnswer):
+        return f"{number}%"
+    assert isinstance(answer, NumberAnswer)
+    return f"{number} {answer.unit}"
+
+
+def _extremes(rows: Sequence[FocusAreaRow]) -> tuple[tuple[FocusAreaRow, ...], ...]:
+    scored = [r for r in rows if r.percent is not None]
+    if not scored:
+        return (), ()
+    best = max(r.percent or 0.0 for r in scored)
+    worst = min(r.percent or 0.0 for r in scored)
+    strongest = tuple(r for r in scored if r.percent == best)[:3]
+    weakest = tuple(r for r in scored if r.percent == worst and r not in strongest)[:3]
+    return strongest, weakest
+
+
+def build_report(
+    *,
+    model: Model,
+    values: Mapping[str, AnswerValue],
+    comments: Mapping[str, str] | None = None,
+    answered_by: Mapping[str, tuple[str, datetime]] | None = None,
+    organisation: str,
+    assessment_date: date,
+    status: str = "self-assessed",
+    target_stage: int | None = None,
+    branch_order: Sequence[str] | str | None = None,
+    peer_medians: Mapping[str, float] | None = None,
+    result: Result | None = None,
+) -> Report:
+    """Score (unless `result` is given) and assemble every section of the report.
+
+    `values` are validated answer values (as from `parse_answer_file`); `peer_medians` maps
+    focus-area codes to a peer median percent. Raises `ValueError` for an unknown status, a
+    target stage that is out of range or not above the current stage, or a bad branch order.
+    """
+    if status not in STATUS_LABELS:
+        raise ValueError(
+            f"unknown assessment status {status!r}; use one of {', '.join(STATUS_LABELS)}"
+        )
+    comments = comments or {}
+    answered_by = answered_by or {}
+    result = result if result is not None else score(model, values)
+    gap_report = find_gaps(model, result, values)
+    roadmap = build_roadmap(
+        model, result, target_stage=target_stage, branch_order=branch_order, gaps=gap_report
+    )
+    checklist = build_checklist(model, roadmap)
+
+    peers = dict(peer_medians or {})
+    focus_rows = tuple(
+        FocusAreaRow(f.code, f.name, f.met, f.total, f.percent, peers.get(f.code))
+        for f in result.focus_areas
+    )
+    stages = tuple(
+        LadderRow(
+            s.key, s.name, s.met, s.total, s.unanswered, s.percent, result.core_stage >= int(s.key)
+        )
+        for s in result.stages
+    )
+    branches = tuple(
+        LadderRow(b.key, b.name, b.met, b.total, b.unanswered, b.percent, b.passed)
+        for b in result.branches
+    )
+    strongest, weakest = _extremes(focus_rows)
+    first_phase = roadmap.phases[0].steps if roadmap.phases else ()
+    relevant = len(model.criteria) - len(result.hidden)
+    unanswered = len(result.criteria_with(Status.UNANSWERED))
+    stage_info = model.stage_info(result.stage)
+    summary = Summary(
+        stage=result.stage,
+        stage_name=stage_info.name,
+        stage_description=" ".join(stage_info.description.split()),
+        core_stage=result.core_stage,
+        mastered_branches=tuple(result.mastered_branches),
+        strongest=strongest,
+        weakest=weakest,
+        next_steps=tuple(first_phase[:3]),
+        next_target_label=roadmap.target_label,
+        completeness=result.completeness,
+        answered=relevant - unanswered,
+        relevant=relevant,
+        unanswered=unanswered,
+    )
+    statuses = result.criteria
+    answers = []
+    for criterion in in_display_order(model, model.criteria):
+        value = values.get(criterion.id)
+        who = answered_by.get(criterion.id)
+        text = format_answer(criterion, value)
+        if isinstance(value, NotApplicable):
+            text = f"N/A: {value.justification}"
+        answers.append(
+            AnswerRow(
+                criterion_id=criterion.id,
+                statement=" ".join(criterion.statement.split()),
+                focus_area=criterion.focus_area,
+                group=criterion.group,
+                answer=text,
+                status=STATUS_TEXT[statuses[criterion.id]],
+                comment=comments.get(criterion.id, ""),
+                answered_by=who[0] if who else "",
+                answered_at=who[1] if who else None,
+            )
+        )
+    cover = Cover(
+        organisation=organisation,
+        assessment_date=assessment_date,
+        model_id=model.id,
+        model_version=model.version,
+        model_name=model.manifest.name,
+        stage=result.stage,
+        stage_name=stage_info.name,
+        status=status,
+        status_label=STATUS_LABELS[status],
+        disclaimer=DISCLAIMER,
+    )
+    return Report(
+        cover=cover,
+        summary=summary,
+        stages=stages,
+        branches=branches,
+        focus_areas=focus_rows,
+        has_peer=bool(peers),
+        gaps=gap_report,
+        roadmap=roadmap,
+        checklist=checklist,
+        answers=tuple(answers),
+        result=result,
+        has_respondents=bool(answered_by),
+    )

@@ -1,0 +1,611 @@
+"""Renderers of a `Report`: standalone HTML, PDF (WeasyPrint, from the same HTML), DOCX, XLSX.
+
+All four read the same `Report`, so their content is the same; the HTML and the PDF share one
+document and one stylesheet (`templates/report.css`, with `@page` rules for print).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from functools import cache
+from html import escape
+from importlib import resources
+from string import Template
+
+from openpyxl import Workbook  # type: ignore[import-untyped]
+
+from diam import __version__
+from diam.charts import ladder_svg, pct_text, radar_svg
+from diam.reports.document import FocusAreaRow, Report
+from diam.reports.gaps import Gap, GapGroup, ReferenceLink
+from diam.reports.procurement import HEADER as CHECKLIST_HEADER
+from diam.reports.procurement import WIDTHS as CHECKLIST_WIDTHS
+from diam.reports.procurement import to_bytes, write_table
+
+LEVEL = {1: "low", 2: "medium", 3: "high"}
+DOCX_CHART_NOTE = (
+    "The HTML and PDF versions of this report show this section as a chart; this editable "
+    "document gives the same figures as a table."
+)
+
+
+def e(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def format_date(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def format_datetime(value: datetime | None) -> str:
+    return "" if value is None else f"{value:%Y-%m-%d %H:%M}"
+
+
+@cache
+def _template(name: str) -> str:
+    return resources.files("diam.reports").joinpath("templates", name).read_text("utf-8")
+
+
+# --- charts (shared with the web pages) -----------------------------------------------------
+
+
+def ladder_chart(report: Report) -> str:
+    return ladder_svg(
+        stages=[(s.key, s.name, s.percent, s.reached) for s in report.stages],
+        branches=[(b.key, b.name, b.percent, b.reached) for b in report.branches],
+        current_stage=report.summary.stage,
+        title=f"Stage ladder: {report.cover.organisation} is at stage {report.summary.stage}",
+    )
+
+
+def radar_chart(report: Report) -> str:
+    peer = [f.peer_median for f in report.focus_areas] if report.has_peer else None
+    return radar_svg(
+        axes=[(f.name, f.percent) for f in report.focus_areas],
+        peer=peer,
+        title="Percent of criteria met per focus area",
+    )
+
+
+# --- HTML ------------------------------------------------------------------------------------
+
+
+def render_html(report: Report) -> str:
+    """The report as one standalone HTML document (inline CSS and SVG, no external files)."""
+    body = "\n".join(
+        (
+            _cover(report),
+            _toc(report),
+            _summary(report),
+            _ladder(report),
+            _focus_areas(report),
+            _gaps(report),
+            _roadmap(report),
+            _checklist(report),
+            _answers(report),
+        )
+    )
+    return Template(_template("report.html")).substitute(
+        title=e(report.title),
+        css=_template("report.css"),
+        body=body,
+        version=e(__version__),
+    )
+
+
+def _heading(report: Report, anchor: str) -> str:
+    title = dict(report.sections)[anchor]
+    return f'<h2 id="{anchor}">{e(title)}</h2>'
+
+
+def _chapter(report: Report, anchor: str, content: str) -> str:
+    return (
+        f'<section class="chapter" aria-labelledby="{anchor}">\n'
+        f"{_heading(report, anchor)}\n{content}\n</section>"
+    )
+
+
+def _table(
+    widths: Sequence[int],
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    numeric: Sequence[int] = (),
+    cls: str = "",
+) -> str:
+    """A fixed-layout table; `rows` hold ready HTML (escape before); `numeric` right-aligns."""
+    right = ' class="num"'
+    cols = "".join(f'<col style="width:{w}%">' for w in widths)
+    head = "".join(
+        f"<th{right if i in numeric else ''}>{e(title)}</th>" for i, title in enumerate(header)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td{right if i in numeric else ''}>{cell}</td>" for i, cell in enumerate(row))
+        + "</tr>"
+        for row in rows
+    )
+    attr = f' class="{cls}"' if cls else ""
+    return (
+        f"<table{attr}><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
+def _badge(kind: str, text: str) -> str:
+    return f'<span class="badge {kind}">{e(text)}</span>'
+
+
+def _cid(criterion_id: str) -> str:
+    return f'<span class="cid">{e(criterion_id)}</span>'
+
+
+def _cover(report: Report) -> str:
+    c = report.cover
+    s = report.summary
+    return f"""<header class="cover">
+<div class="cover-brand">diam · imaging IT maturity report</div>
+<p class="cover-kicker">Imaging IT maturity assessment</p>
+<h1>{e(c.organisation)}</h1>
+<p class="cover-model">{e(c.model_name)}</p>
+<div class="cover-stage">
+<div class="stage-number">{c.stage}</div>
+<div><div class="stage-label">Stage {c.stage}</div>
+<div class="stage-name">{e(c.stage_name)}</div>
+<div class="stage-description">{e(s.stage_description)}</div></div>
+</div>
+<dl class="cover-meta">
+<dt>Assessment date</dt><dd>{e(format_date(c.assessment_date))}</dd>
+<dt>Status</dt><dd>{e(c.status_label)}</dd>
+<dt>Model</dt><dd>{e(c.model_id)} {e(c.model_version)}</dd>
+<dt>Completeness</dt><dd>{s.completeness:g}% of relevant criteria answered</dd>
+</dl>
+<p class="disclaimer">{e(c.disclaimer)} Stages in this report are stages of the open model
+{e(c.model_id)} {e(c.model_version)}; they are not official DIAM stages or a certification.</p>
+</header>"""
+
+
+def _toc(report: Report) -> str:
+    items = "\n".join(
+        f'<li><a href="#{anchor}"><span class="num">{i}</span>{e(title)}</a></li>'
+        for i, (anchor, title) in enumerate(report.sections, start=1)
+    )
+    return f'<nav class="toc" aria-label="Contents"><h2>Contents</h2>\n<ol>\n{items}\n</ol></nav>'
+
+
+def _figure(value: str, label: str) -> str:
+    return (
+        f'<div class="figure"><span class="value">{e(value)}</span>'
+        f'<span class="label">{e(label)}</span></div>'
+    )
+
+
+def _area_list(rows: Sequence[FocusAreaRow]) -> str:
+    if not rows:
+        return '<p class="muted">No focus area has applicable criteria yet.</p>'
+    items = "".join(
+        f"<li><strong>{e(r.name)}</strong> ({e(r.code)}): {pct_text(r.percent)} met "
+        f"({r.met} of {r.total})</li>"
+        for r in rows
+    )
+    return f"<ul>{items}</ul>"
+
+
+def _summary(report: Report) -> str:
+    s = report.summary
+    branches = ", ".join(s.mastered_branches) or "none"
+    parts = [
+        '<div class="figures">',
+        _figure(f"Stage {s.stage}", s.stage_name),
+        _figure(f"{s.core_stage} of 4", "core stages reached"),
+        _figure(branches, "branches mastered"),
+        _figure(f"{s.completeness:g}%", f"complete ({s.answered} of {s.relevant} answered)"),
+        "</div>",
+        f'<div class="callout"><strong>What stage {s.stage} means.</strong> '
+        f"{e(s.stage_description)}</div>",
+        '<div class="two-col"><div><h3>Strongest focus areas</h3>',
+        _area_list(s.strongest),
+        "</div><div><h3>Weakest focus areas</h3>",
+        _area_list(s.weakest),
+        "</div></div>",
+    ]
+    if s.next_steps:
+        parts.append(f"<h3>Most valuable next steps toward {e(s.next_target_label)}</h3>")
+        parts.append('<ol class="next-steps">')
+        for step in s.next_steps:
+            g = step.gap
+            parts.append(
+                f"<li>{_cid(g.criterion_id)} <strong>{e(_clean(g.statement))}</strong><br>"
+                f"{e(_clean(step.action))} {_badge('ask', f'impact {LEVEL[g.impact]}')} "
+                f"{_badge('no', f'effort {LEVEL[g.effort]}')}</li>"
+            )
+        parts.append("</ol>")
+    elif report.roadmap.message:
+        parts.append(f"<p>{e(report.roadmap.message)}</p>")
+    if s.unanswered:
+        parts.append(
+            f'<p class="note">{s.unanswered} criteria are unanswered. They count as not met '
+            "until they are answered, and are listed apart in the gap report.</p>"
+        )
+    parts.append(f'<p class="muted small">{e(report.cover.disclaimer)}</p>')
+    return _chapter(report, "summary", "\n".join(parts))
+
+
+def _ladder(report: Report) -> str:
+    rows = [
+        (
+            f"Core stage {e(st.key)}",
+            e(st.name),
+            f"{st.met} / {st.total}",
+            pct_text(st.percent),
+            _badge("ok", "reached") if st.reached else _badge("no", "not reached"),
+        )
+        for st in report.stages
+    ] + [
+        (
+            f"Branch {e(br.key)}",
+            e(br.name),
+            f"{br.met} / {br.total}",
+            pct_text(br.percent),
+            _badge("ok", "mastered") if br.reached else _badge("no", "not mastered"),
+        )
+        for br in report.branches
+    ]
+    table = _table(
+        (16, 44, 12, 12, 16), ("Level", "Name", "Met", "Percent", "Status"), rows, numeric=(2, 3)
+    )
+    content = f"""<p>Core stages build on each other; each of the three branches counts once core
+stage 4 is reached (one branch gives stage 5, two give stage 6, all three give stage 7).</p>
+<figure class="chart ladder">{ladder_chart(report)}
+<figcaption>Percent of applicable criteria met per core stage and branch.</figcaption></figure>
+{table}"""
+    return _chapter(report, "ladder", content)
+
+
+def _focus_areas(report: Report) -> str:
+    peer = report.has_peer
+    header = ["Code", "Focus area", "Met", "Total", "Percent"]
+    widths = [10, 54, 12, 12, 12]
+    if peer:
+        header.append("Peer median")
+        widths = [9, 45, 11, 11, 12, 12]
+    rows = [
+        [e(f.code), e(f.name), str(f.met), str(f.total), pct_text(f.percent)]
+        + ([pct_text(f.peer_median)] if peer else [])
+        for f in report.focus_areas
+    ]
+    note = "" if peer else f'<p class="note">{e(report.peer_placeholder)}</p>'
+    table = _table(widths, header, rows, numeric=(2, 3, 4, 5))
+    content = f"""<figure class="chart radar">{radar_chart(report)}
+<figcaption>Percent of applicable criteria met per focus area
+(not-applicable criteria excluded).</figcaption></figure>
+{note}
+{table}"""
+    return _chapter(report, "focus-areas", content)
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _refs_html(refs: Sequence[ReferenceLink]) -> str:
+    if not refs:
+        return ""
+    items = "".join(
+        f"<li><strong>{e(r.tag)}</strong>: {e(r.title)}"
+        + (f" ({e(r.note)})" if r.note else "")
+        + f' — <a href="{e(r.url)}">{e(r.url)}</a></li>'
+        for r in refs
+    )
+    return f'<ul class="refs">{items}</ul>'
+
+
+def _gap_html(gap: Gap) -> str:
+    meta = f"{gap.focus_area_name} · impact {LEVEL[gap.impact]} · effort {LEVEL[gap.effort]}"
+    return f"""<article class="gap">
+<div class="gap-head">{_cid(gap.criterion_id)} {e(_clean(gap.statement))}</div>
+<div class="gap-meta">{e(meta)}</div>
+<p><strong>Recommendation.</strong> {e(_clean(gap.recommendation))}</p>
+<p><strong>Evidence.</strong> {e(_clean(gap.evidence))}</p>
+{_refs_html(gap.references)}
+</article>"""
+
+
+def _group_html(group: GapGroup, next_target: str | None) -> str:
+    badge = " " + _badge("gap", "next target") if group.target == next_target else ""
+    parts = [
+        f'<div class="gap-group"><h3>{e(group.label)}{badge}</h3>',
+        f'<p class="muted">{group.met} of {group.total} applicable criteria met; '
+        f"{len(group.gaps)} not met, {len(group.unanswered)} unanswered.</p>",
+    ]
+    if not group.gaps and not group.unanswered:
+        parts.append(
+            "<p>Every applicable criterion is met; this level follows once the levels "
+            "below it are reached.</p>"
+        )
+    parts.extend(_gap_html(g) for g in group.gaps)
+    if group.unanswered:
+        parts.append("<h4>Unanswered (answer these first)</h4>")
+        rows = [(_cid(g.criterion_id), e(_clean(g.statement))) for g in group.unanswered]
+        parts.append(_table((13, 87), ("Criterion", "Statement"), rows))
+    parts.append("</div>")
+    return "\n".join(parts)
+
+
+def _gaps(report: Report) -> str:
+    g = report.gaps
+    parts = [
+        "<p>For each core stage not yet reached (the next one first) and each branch not yet "
+        "mastered: the criteria not met, with a recommendation, the evidence that would show "
+        "the gap closed, and the public references they rest on. Unanswered criteria are "
+        "listed apart.</p>"
+    ]
+    if not g.groups:
+        parts.append("<p>No gaps: every core stage is reached and every branch is mastered.</p>")
+    parts.extend(_group_html(group, g.next_target) for group in g.groups)
+    parts.append("<h3>Not applicable</h3>")
+    if g.not_applicable:
+        rows = [
+            (_cid(n.criterion_id), e(_clean(n.statement)), e(n.justification))
+            for n in g.not_applicable
+        ]
+        parts.append(_table((13, 47, 40), ("Criterion", "Statement", "Justification"), rows))
+    else:
+        parts.append("<p>No criterion was answered as not applicable.</p>")
+    return _chapter(report, "gaps", "\n".join(parts))
+
+
+def _roadmap(report: Report) -> str:
+    rm = report.roadmap
+    parts = []
+    if rm.target_stage is not None:
+        parts.append(
+            f"<p><strong>Target:</strong> {e(rm.target_label)}. Steps are ordered by "
+            "dependency (lower core stages first, core stages before branches) and, "
+            "within a phase, by impact for the effort.</p>"
+        )
+    if rm.message:
+        parts.append(f'<p class="callout">{e(rm.message)}</p>')
+    for phase in rm.phases:
+        need = (
+            f"all {len(phase.steps)} steps are needed"
+            if phase.needed == len(phase.steps)
+            else f"at least {phase.needed} of these {len(phase.steps)} steps are needed"
+        )
+        rows = [
+            (
+                str(st.number),
+                _cid(st.criterion_id),
+                e(_clean(st.action)),
+                LEVEL[st.gap.impact],
+                LEVEL[st.gap.effort],
+            )
+            for st in phase.steps
+        ]
+        parts.append(
+            f'<div class="phase"><h3>Phase {phase.number}: {e(phase.title)}</h3>'
+            f'<p class="phase-meta">{need}; total effort {phase.effort} '
+            "(1 low to 3 high per step).</p>"
+            + _table(
+                (6, 12, 60, 11, 11),
+                ("#", "Criterion", "Action", "Impact", "Effort"),
+                rows,
+                numeric=(0,),
+            )
+            + "</div>"
+        )
+    return _chapter(report, "roadmap", "\n".join(parts))
+
+
+def _checklist(report: Report) -> str:
+    cl = report.checklist
+    parts = [
+        "<p>The vendor-neutral requirements implied by the roadmap, grouped by system, for "
+        "tenders and change requests. Each row closes one criterion.</p>"
+    ]
+    if not cl.groups:
+        parts.append("<p>The roadmap implies no requirements.</p>")
+    for group in cl.groups:
+        rows = [
+            (
+                e(item.ask),
+                _cid(item.criterion_id),
+                str(item.phase),
+                "<br>".join(f'<a href="{e(r.url)}">{e(r.tag)}</a>' for r in item.references),
+            )
+            for item in group.items
+        ]
+        parts.append(f"<h3>{e(group.name)}</h3>")
+        parts.append(
+            _table((58, 12, 9, 21), ("Requirement", "Closes", "Phase", "References"), rows)
+        )
+    return _chapter(report, "checklist", "\n".join(parts))
+
+
+def _answers(report: Report) -> str:
+    who = report.has_respondents
+    rows = [
+        [
+            _cid(a.criterion_id),
+            e(a.statement),
+            e(a.answer),
+            e(a.status),
+            e(a.comment),
+        ]
+        + (
+            [
+                e(a.answered_by)
+                + (
+                    f'<br><span class="muted">{e(format_datetime(a.answered_at))}</span>'
+                    if a.answered_at
+                    else ""
+                )
+            ]
+            if who
+            else []
+        )
+        for a in report.answers
+    ]
+    header = ["ID", "Criterion", "Answer", "Status", "Comment"]
+    widths = [9, 44, 15, 13, 19]
+    if who:
+        header.append("Answered by")
+        widths = [9, 33, 14, 13, 17, 14]
+    table = _table(widths, header, rows, cls="small")
+    recorded = (
+        "and who answered and when."
+        if who
+        else "(who answered and when is not recorded for this assessment)."
+    )
+    content = (
+        "<p>Every criterion of the model with the answer given, its status and the "
+        f"respondent's comment {recorded}</p>{table}"
+    )
+    return _chapter(report, "answers", content)
+
+
+# --- PDF -------------------------------------------------------------------------------------
+
+
+def render_pdf(report: Report) -> bytes:
+    """The HTML report laid out by WeasyPrint: A4, running header, "Page X of Y", TOC pages."""
+    from weasyprint import HTML  # type: ignore[import-untyped]  # heavy; only when needed
+
+    pdf = HTML(string=render_html(report)).write_pdf()
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+# --- DOCX ------------------------------------------------------------------------------------
+
+
+def render_docx(report: Report) -> bytes:
+    """An editable Word document: headings per section, tables for the figures and lists."""
+    from diam.reports.docx_writer import DocxWriter
+
+    return DocxWriter(report).build()
+
+
+# --- XLSX ------------------------------------------------------------------------------------
+
+
+def render_xlsx(report: Report) -> bytes:
+    """A workbook: Summary, Focus areas, Gaps, Roadmap, Checklist, Answers."""
+    workbook = Workbook()
+    summary = workbook.active
+    assert summary is not None
+    summary.title = "Summary"
+    c, s = report.cover, report.summary
+    write_table(
+        summary,
+        ("Item", "Value"),
+        [
+            ("Organisation", c.organisation),
+            ("Assessment date", c.assessment_date.isoformat()),
+            ("Model", f"{c.model_id} {c.model_version}"),
+            ("Status", c.status_label),
+            ("Stage", f"{s.stage}: {s.stage_name}"),
+            ("Stage meaning", s.stage_description),
+            ("Core stage", str(s.core_stage)),
+            ("Branches mastered", ", ".join(s.mastered_branches) or "none"),
+            ("Completeness", f"{s.completeness:g}% ({s.answered} of {s.relevant} answered)"),
+            ("Strongest focus areas", ", ".join(r.name for r in s.strongest)),
+            ("Weakest focus areas", ", ".join(r.name for r in s.weakest)),
+            ("Roadmap target", report.roadmap.target_label or report.roadmap.message or ""),
+            ("Statement", c.disclaimer),
+        ],
+        (24, 100),
+    )
+    focus = workbook.create_sheet("Focus areas")
+    write_table(
+        focus,
+        ("Code", "Focus area", "Met", "Total", "Percent", "Peer median"),
+        [(f.code, f.name, f.met, f.total, f.percent, f.peer_median) for f in report.focus_areas],
+        (8, 44, 8, 8, 10, 12),
+    )
+    gaps = workbook.create_sheet("Gaps")
+    write_table(
+        gaps,
+        (
+            "Target",
+            "Criterion",
+            "Status",
+            "Statement",
+            "Recommendation",
+            "Evidence",
+            "References",
+            "Impact",
+            "Effort",
+        ),
+        [
+            (
+                group.label,
+                g.criterion_id,
+                g.status.value.replace("_", " "),
+                _clean(g.statement),
+                _clean(g.recommendation),
+                _clean(g.evidence),
+                "\n".join(f"{r.tag}: {r.url}" for r in g.references),
+                g.impact,
+                g.effort,
+            )
+            for group in report.gaps.groups
+            for g in group.gaps + group.unanswered
+        ],
+        (30, 11, 12, 50, 60, 40, 50, 8, 8),
+    )
+    roadmap = workbook.create_sheet("Roadmap")
+    titles = {p.number: p.title for p in report.roadmap.phases}
+    write_table(
+        roadmap,
+        ("Phase", "Step", "Criterion", "Action", "Impact", "Effort", "Status"),
+        [
+            (
+                f"{st.phase}. {titles[st.phase]}",
+                st.number,
+                st.criterion_id,
+                _clean(st.action),
+                st.gap.impact,
+                st.gap.effort,
+                st.gap.status.value.replace("_", " "),
+            )
+            for st in report.roadmap.steps
+        ],
+        (40, 7, 11, 80, 8, 8, 12),
+    )
+    checklist = workbook.create_sheet("Checklist")
+    write_table(
+        checklist, CHECKLIST_HEADER, (i.row() for i in report.checklist.items), CHECKLIST_WIDTHS
+    )
+    answers = workbook.create_sheet("Answers")
+    write_table(
+        answers,
+        (
+            "Criterion",
+            "Focus area",
+            "Stage/branch",
+            "Statement",
+            "Answer",
+            "Status",
+            "Comment",
+            "Answered by",
+            "Answered at",
+        ),
+        [
+            (
+                a.criterion_id,
+                a.focus_area,
+                a.group,
+                a.statement,
+                a.answer,
+                a.status,
+                a.comment,
+                a.answered_by,
+                format_datetime(a.answered_at),
+            )
+            for a in report.answers
+        ],
+        (11, 10, 12, 60, 24, 14, 40, 20, 17),
+    )
+    return to_bytes(workbook)
