@@ -118,3 +118,78 @@ def test_submit_locks_and_stores_the_result_and_reopen_needs_a_reason(assessment
     reopened = assessment_reopen(assessment=assessment, user=alice, reason="Wrong PACS figure")
     assert reopened.status == Status.DRAFT
     assert reopened.events.first().reason == "Wrong PACS figure"
+
+
+def test_sections_assign_replaces_every_focus_area_at_once(assessment, alice, bob) -> None:
+    from diam.web.assessments.services import section_assign, sections_assign
+
+    section_assign(assessment=assessment, focus_area="SI", users=[alice])
+    sections_assign(assessment=assessment, assignments={"QS": [bob], "PM": [alice, bob]})
+    pairs = sorted(assessment.assignments.values_list("focus_area", "user__name"))
+    assert pairs == [
+        ("PM", "Alice Admin"),
+        ("PM", "Bob Contributor"),
+        ("QS", "Bob Contributor"),
+    ]
+
+
+def test_save_outcome_reports_a_visibility_change_only_for_controllers(assessment, alice) -> None:
+    from diam.web.assessments.selectors import answer_values, save_outcome
+    from diam.web.assessments.services import model_for
+
+    model = model_for(assessment)
+    before = answer_values(assessment)
+    saved = answer_save(
+        assessment=assessment, criterion_id="QS-09", value="none", expected_version=0, user=alice
+    )
+    outcome = save_outcome(model=model, before=before, criterion_id="QS-09", answer=saved)
+    assert outcome.visibility_changed
+    assert outcome.overall.relevant == len(model.criteria) - 2  # QS-07 and AA-07 hidden
+    plain = answer_save(
+        assessment=assessment, criterion_id="SI-03", value=True, expected_version=0, user=alice
+    )
+    after = save_outcome(
+        model=model, before=answer_values(assessment), criterion_id="SI-03", answer=plain
+    )
+    assert not after.visibility_changed and after.overall.answered == 2
+
+
+@pytest.mark.parametrize(
+    ("cid", "value", "na", "label"),
+    [
+        ("SI-03", True, False, "Yes"),
+        ("SI-03", False, False, "No"),
+        ("SI-01", 97.0, False, "97 %"),
+        ("SI-01", 99.5, False, "99.5 %"),
+        ("QS-09", "none", False, "No AI tool in clinical use (confirmed)"),
+        ("SI-01", None, False, "Unanswered"),
+        ("PM-08", None, True, "N/A (no therapy)"),
+    ],
+)
+def test_answers_read_as_people_say_them(assessment, cid, value, na, label) -> None:
+    from diam.web.assessments.selectors import answer_label
+    from diam.web.assessments.services import model_for
+
+    criterion = model_for(assessment).criteria_by_id[cid]
+    assert answer_label(criterion, value, na, "no therapy" if na else "") == label
+
+
+@pytest.mark.parametrize(
+    ("kind_cid", "raw", "typed"),
+    [
+        ("SI-03", "yes", True),
+        ("SI-03", "no", False),
+        ("SI-03", "maybe", "maybe"),
+        ("SI-01", " 97 ", 97),
+        ("SI-01", "12,5", 12.5),
+        ("SI-01", "abc", "abc"),
+        ("SI-01", "", None),
+        ("QS-09", "none", "none"),
+    ],
+)
+def test_form_text_becomes_the_type_the_core_checks(assessment, kind_cid, raw, typed) -> None:
+    from diam.web.assessments.forms import typed_value
+    from diam.web.assessments.services import model_for
+
+    value = typed_value(model_for(assessment).criteria_by_id[kind_cid], raw)
+    assert value == typed and type(value) is type(typed)

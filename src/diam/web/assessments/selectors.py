@@ -1,17 +1,43 @@
-"""Reads for the survey and results pages."""
+"""Reads for the organisation dashboard, the survey, submission and results pages.
+
+Everything a page shows about answers and stages is computed here or by the core, so the
+templates only lay it out. Skip logic always comes from `hidden_criteria`, and stages and
+percentages always from `score` (via `assessment_result`), never from template arithmetic.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from django.db.models import QuerySet
 
-from diam.model.schema import Criterion, FocusAreaInfo
-from diam.scoring.engine import hidden_criteria
-from diam.web.accounts.models import Organisation, User
-from diam.web.assessments.models import Answer, AnswerChange, Assessment, SectionAssignment
-from diam.web.assessments.services import model_for
+from diam.model.schema import (
+    AnswerType,
+    ChoiceAnswer,
+    Criterion,
+    FocusAreaInfo,
+    Model,
+    NumberAnswer,
+    Reference,
+    StageInfo,
+)
+from diam.scoring.answers import AnswerValue, NotApplicable
+from diam.scoring.engine import hidden_criteria, score
+from diam.scoring.result import GroupSummary, Result, Status
+from diam.web.accounts.models import Membership, Organisation, Role, User
+from diam.web.assessments.models import (
+    Answer,
+    AnswerChange,
+    Assessment,
+    AssessmentEvent,
+    Evidence,
+    SectionAssignment,
+)
+from diam.web.assessments.services import assessment_result, model_for
 
 
 def assessment_list(*, organisation: Organisation) -> QuerySet[Assessment]:
@@ -29,6 +55,101 @@ def answers_by_criterion(assessment: Assessment) -> dict[str, Answer]:
     }
 
 
+def answer_values(assessment: Assessment) -> dict[str, AnswerValue]:
+    """The core's answer values in one light query (no model instances); unanswered are absent.
+
+    Used where only skip logic and progress are needed (the autosave response), so a save
+    never loads full answer rows, evidence or history of other criteria.
+    """
+    values: dict[str, AnswerValue] = {}
+    rows = Answer.objects.filter(assessment=assessment).values_list(
+        "criterion_id", "value", "na", "justification"
+    )
+    for cid, value, na, justification in rows:
+        if na:
+            values[cid] = NotApplicable(justification)
+        elif value is not None:
+            values[cid] = value
+    return values
+
+
+# --- how answers read -------------------------------------------------------------------------
+
+
+def number_text(value: float | int) -> str:
+    """12 rather than 12.0; 12.5 as is; never an exponent."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return f"{value}"
+
+
+def answer_label(
+    criterion: Criterion, value: Any, na: bool = False, justification: str = ""
+) -> str:
+    """An answer as a person reads it: Yes/No, '97 %', '24 hours', the option's label, N/A."""
+    if na:
+        return f"N/A ({justification})" if justification else "N/A"
+    if value is None:
+        return "Unanswered"
+    answer = criterion.answer
+    if answer.type == AnswerType.BOOLEAN:
+        return "Yes" if value is True else "No" if value is False else str(value)
+    if isinstance(answer, ChoiceAnswer):
+        return next((o.label for o in answer.options if o.id == value), str(value))
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if answer.type == AnswerType.PERCENT:
+        return f"{number_text(value)} %"
+    assert isinstance(answer, NumberAnswer)
+    return f"{number_text(value)} {answer.unit}"
+
+
+def widget_value(criterion: Criterion, value: Any) -> str:
+    """A stored value as the survey's input shows it ('yes', '12.5', an option id, '')."""
+    if value is None:
+        return ""
+    if criterion.answer.type == AnswerType.BOOLEAN:
+        return "yes" if value is True else "no" if value is False else ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return number_text(value)
+    return str(value)
+
+
+def value_label(criterion: Criterion, value: AnswerValue | None) -> str:
+    if isinstance(value, NotApplicable):
+        return answer_label(criterion, None, na=True, justification=value.justification)
+    return answer_label(criterion, value)
+
+
+def skip_reason(
+    model: Model, criterion: Criterion, values: Mapping[str, AnswerValue], hidden: frozenset[str]
+) -> str:
+    """Why skip logic hides a criterion, naming the controlling criterion and its answer."""
+    cond = criterion.relevant_when
+    if cond is None:
+        return ""
+    controller = model.criteria_by_id[cond.criterion]
+    value = values.get(controller.id)
+    if value is None or controller.id in hidden:
+        return f"Not asked because {controller.id} is not asked."
+    return f"Not asked because {controller.id} is answered “{value_label(controller, value)}”."
+
+
+def controls_others(model: Model, criterion_id: str) -> bool:
+    """Whether another criterion's skip logic depends on this one's answer."""
+    cache = model._cache
+    controllers = cache.get("web_controllers")
+    if controllers is None:
+        controllers = frozenset(
+            c.relevant_when.criterion for c in model.criteria if c.relevant_when is not None
+        )
+        cache["web_controllers"] = controllers
+    return criterion_id in controllers
+
+
+# --- progress -----------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class SectionProgress:
     focus_area: FocusAreaInfo
@@ -38,32 +159,100 @@ class SectionProgress:
     assignees: tuple[str, ...]
 
     @property
+    def code(self) -> str:
+        return self.focus_area.code
+
+    @property
     def percent(self) -> int:
         return round(self.answered * 100 / self.relevant) if self.relevant else 100
+
+    @property
+    def complete(self) -> bool:
+        return self.answered >= self.relevant
+
+
+@dataclass(frozen=True)
+class OverallProgress:
+    answered: int
+    relevant: int
+
+    @property
+    def percent(self) -> int:
+        return round(self.answered * 100 / self.relevant) if self.relevant else 100
+
+
+def _assignments(assessment: Assessment, user: User) -> tuple[dict[str, list[str]], set[str]]:
+    assignees: dict[str, list[str]] = defaultdict(list)
+    mine: set[str] = set()
+    rows = SectionAssignment.objects.filter(assessment=assessment).select_related("user")
+    for sa in rows.order_by("user__name"):
+        assignees[sa.focus_area].append(str(sa.user))
+        if sa.user_id == user.pk:
+            mine.add(sa.focus_area)
+    return assignees, mine
+
+
+def progress_from_values(
+    model: Model,
+    values: Mapping[str, AnswerValue],
+    *,
+    mine: Iterable[str] = (),
+    assignees: Mapping[str, list[str]] | None = None,
+) -> list[SectionProgress]:
+    """Per focus area: answered / relevant (skip-logic-hidden criteria count in neither).
+
+    Assigned sections (`mine`) come first; otherwise the model's order.
+    """
+    hidden = hidden_criteria(model, values)
+    mine = set(mine)
+    assignees = assignees or {}
+    answered: dict[str, int] = defaultdict(int)
+    relevant: dict[str, int] = defaultdict(int)
+    for c in model.criteria:
+        if c.id in hidden:
+            continue
+        relevant[c.focus_area] += 1
+        if c.id in values:
+            answered[c.focus_area] += 1
+    out = [
+        SectionProgress(
+            fa,
+            answered[fa.code],
+            relevant[fa.code],
+            fa.code in mine,
+            tuple(assignees.get(fa.code, ())),
+        )
+        for fa in model.manifest.focus_areas
+    ]
+    return sorted(out, key=lambda s: not s.assigned_to_me)
 
 
 def section_progress(
     *, assessment: Assessment, answers: dict[str, Answer], user: User
 ) -> list[SectionProgress]:
     """Per focus area: answered / relevant criteria (skip-logic-hidden ones do not count)."""
-    model = model_for(assessment)
     values = {cid: v for cid, a in answers.items() if (v := a.to_core()) is not None}
-    hidden = hidden_criteria(model, values)
-    assignees: dict[str, list[str]] = defaultdict(list)
-    mine: set[str] = set()
-    for sa in SectionAssignment.objects.filter(assessment=assessment).select_related("user"):
-        assignees[sa.focus_area].append(str(sa.user))
-        if sa.user_id == user.pk:
-            mine.add(sa.focus_area)
-    out = []
-    for fa in model.manifest.focus_areas:
-        crits = [c for c in model.criteria if c.focus_area == fa.code and c.id not in hidden]
-        answered = sum(1 for c in crits if c.id in answers and answers[c.id].is_answered)
-        out.append(
-            SectionProgress(fa, answered, len(crits), fa.code in mine, tuple(assignees[fa.code]))
+    assignees, mine = _assignments(assessment, user)
+    return progress_from_values(model_for(assessment), values, mine=mine, assignees=assignees)
+
+
+def overall_progress(sections: Iterable[SectionProgress]) -> OverallProgress:
+    sections = list(sections)
+    return OverallProgress(sum(s.answered for s in sections), sum(s.relevant for s in sections))
+
+
+def first_section_code(*, assessment: Assessment, user: User) -> str:
+    """The user's first assigned focus area, else the model's first."""
+    model = model_for(assessment)
+    mine = set(
+        SectionAssignment.objects.filter(assessment=assessment, user=user).values_list(
+            "focus_area", flat=True
         )
-    # Contributors see their assigned sections first; order is otherwise the model's.
-    return sorted(out, key=lambda s: not s.assigned_to_me)
+    )
+    for fa in model.manifest.focus_areas:
+        if fa.code in mine:
+            return fa.code
+    return model.manifest.focus_areas[0].code
 
 
 def criteria_of_section(assessment: Assessment, code: str) -> list[Criterion]:
@@ -76,3 +265,418 @@ def answer_history(*, assessment: Assessment, criterion_id: str) -> list[AnswerC
             answer__assessment=assessment, answer__criterion_id=criterion_id
         ).select_related("changed_by")
     )
+
+
+# --- the survey page ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    who: str
+    when: datetime
+    old: str
+    new: str
+    comment: str  # the new comment when it changed; "" otherwise
+
+
+def history_rows(criterion: Criterion, changes: Iterable[AnswerChange]) -> list[HistoryRow]:
+    """Changes newest first, as labels ('No → Yes'), with the comment when it changed."""
+    rows = []
+    for change in changes:
+        old, new = change.old, change.new
+        comment = ""
+        if (new.get("comment") or "") != (old.get("comment") or ""):
+            comment = new.get("comment") or "(comment removed)"
+        rows.append(
+            HistoryRow(
+                who=str(change.changed_by) if change.changed_by else "a deleted user",
+                when=change.changed_at,
+                old=answer_label(
+                    criterion, old.get("value"), old.get("na", False), old.get("justification", "")
+                ),
+                new=answer_label(
+                    criterion, new.get("value"), new.get("na", False), new.get("justification", "")
+                ),
+                comment=comment,
+            )
+        )
+    return rows
+
+
+@dataclass
+class Conflict:
+    """Someone else saved this answer since the form was loaded; shown instead of overwriting."""
+
+    current: str  # the current answer, as a label
+    who: str
+    when: datetime
+    rejected: str  # what this user tried to save, as a label
+    rejected_value: str  # the rejected widget value, to offer "use my answer instead"
+    rejected_na: bool
+    rejected_justification: str
+    rejected_comment: str
+
+
+@dataclass
+class Question:
+    """One criterion on the survey page: the criterion, its answer and what the form shows."""
+
+    criterion: Criterion
+    answer: Answer | None
+    value: str
+    na: bool
+    justification: str
+    comment: str
+    version: int
+    references: list[Reference]
+    evidence: list[Evidence] = field(default_factory=list)
+    history: list[HistoryRow] = field(default_factory=list)
+    hidden_reason: str = ""
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    conflict: Conflict | None = None
+    evidence_error: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.criterion.id
+
+    @property
+    def answered(self) -> bool:
+        return self.answer is not None and self.answer.is_answered
+
+    @property
+    def label(self) -> str:
+        if self.answer is None:
+            return "Unanswered"
+        return answer_label(
+            self.criterion, self.answer.value, self.answer.na, self.answer.justification
+        )
+
+    @property
+    def kind(self) -> str:
+        return str(self.criterion.answer.type)
+
+    @property
+    def options(self) -> list[Any]:
+        answer = self.criterion.answer
+        return list(answer.options) if isinstance(answer, ChoiceAnswer) else []
+
+    @property
+    def unit(self) -> str:
+        answer = self.criterion.answer
+        return answer.unit if isinstance(answer, NumberAnswer) else "%"
+
+    @property
+    def minimum(self) -> float:
+        answer = self.criterion.answer
+        return answer.minimum if isinstance(answer, NumberAnswer) else 0
+
+    @property
+    def maximum(self) -> float | None:
+        answer = self.criterion.answer
+        if isinstance(answer, NumberAnswer):
+            return answer.maximum
+        return 100
+
+    @property
+    def denominator(self) -> str:
+        return str(getattr(self.criterion.answer, "denominator", "") or "")
+
+    @property
+    def group_label(self) -> str:
+        c = self.criterion
+        return f"Stage {c.stage}" if c.stage is not None else f"Branch {c.branch}"
+
+    @property
+    def has_errors(self) -> bool:
+        return any(self.errors.values())
+
+    @property
+    def general_errors(self) -> list[str]:
+        """Errors that belong to no single field (e.g. N/A where the model does not allow it)."""
+        fields = {"value", "na", "justification", "comment"}
+        return [e for name, errors in self.errors.items() if name not in fields for e in errors]
+
+    def show_input(
+        self, *, value: str, na: bool, justification: str, comment: str, version: int | None
+    ) -> None:
+        """Show what the user entered (after an error), not the stored answer."""
+        self.value, self.na, self.justification, self.comment = value, na, justification, comment
+        if version is not None:
+            self.version = version
+
+
+def question_for(
+    model: Model,
+    criterion: Criterion,
+    answer: Answer | None,
+    *,
+    changes: Iterable[AnswerChange] = (),
+    hidden_reason: str = "",
+    with_evidence: bool = True,
+) -> Question:
+    """The question as the survey shows it; `with_evidence=False` skips the evidence query."""
+    refs = model.references_by_tag
+    return Question(
+        criterion=criterion,
+        answer=answer,
+        value=widget_value(criterion, answer.value) if answer and not answer.na else "",
+        na=bool(answer and answer.na),
+        justification=answer.justification if answer else "",
+        comment=answer.comment if answer else "",
+        version=answer.version if answer else 0,
+        references=[refs[t] for t in criterion.references if t in refs],
+        evidence=list(answer.evidence.all()) if with_evidence and answer and answer.pk else [],
+        history=history_rows(criterion, changes),
+        hidden_reason=hidden_reason,
+    )
+
+
+@dataclass
+class SectionPage:
+    model: Model
+    focus_area: FocusAreaInfo
+    sections: list[SectionProgress]
+    overall: OverallProgress
+    questions: list[Question]
+    previous: SectionProgress | None
+    next: SectionProgress | None
+
+    @property
+    def current(self) -> SectionProgress:
+        return next(s for s in self.sections if s.code == self.focus_area.code)
+
+    def question(self, criterion_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == criterion_id), None)
+
+
+def section_page(*, assessment: Assessment, code: str, user: User) -> SectionPage | None:
+    """Everything the survey page shows for one focus area; None for an unknown code."""
+    model = model_for(assessment)
+    if code not in {fa.code for fa in model.manifest.focus_areas}:
+        return None
+    answers = answers_by_criterion(assessment)
+    values = {cid: v for cid, a in answers.items() if (v := a.to_core()) is not None}
+    hidden = hidden_criteria(model, values)
+    assignees, mine = _assignments(assessment, user)
+    sections = progress_from_values(model, values, mine=mine, assignees=assignees)
+    criteria = [c for c in model.criteria if c.focus_area == code]
+    changes: dict[str, list[AnswerChange]] = defaultdict(list)
+    for change in AnswerChange.objects.filter(
+        answer__assessment=assessment, answer__criterion_id__in=[c.id for c in criteria]
+    ).select_related("changed_by", "answer"):
+        changes[change.answer.criterion_id].append(change)
+    questions = [
+        question_for(
+            model,
+            c,
+            answers.get(c.id),
+            changes=changes[c.id],
+            hidden_reason=skip_reason(model, c, values, hidden) if c.id in hidden else "",
+        )
+        for c in criteria
+    ]
+    index = next(i for i, s in enumerate(sections) if s.code == code)
+    return SectionPage(
+        model=model,
+        focus_area=model.focus_area(code),
+        sections=sections,
+        overall=overall_progress(sections),
+        questions=questions,
+        previous=sections[index - 1] if index > 0 else None,
+        next=sections[index + 1] if index + 1 < len(sections) else None,
+    )
+
+
+@dataclass
+class SaveOutcome:
+    """What the autosave response updates besides the question: progress and visibility."""
+
+    sections: list[SectionProgress]
+    overall: OverallProgress
+    visibility_changed: bool
+
+
+def save_outcome(
+    *,
+    model: Model,
+    before: dict[str, AnswerValue],
+    criterion_id: str,
+    answer: Answer,
+) -> SaveOutcome:
+    """Progress after a save, from the values read before it plus the saved answer.
+
+    `visibility_changed` is True when the saved criterion controls others' skip logic and the
+    set of hidden criteria changed, so the page must reload to show the right questions.
+    """
+    after = dict(before)
+    value = answer.to_core()
+    if value is None:
+        after.pop(criterion_id, None)
+    else:
+        after[criterion_id] = value
+    changed = controls_others(model, criterion_id) and (
+        hidden_criteria(model, before) != hidden_criteria(model, after)
+    )
+    # Only counts change here; the sidebar's order (assigned first) stays as rendered.
+    sections = progress_from_values(model, after)
+    return SaveOutcome(sections, overall_progress(sections), changed)
+
+
+# --- dashboard ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssessmentRow:
+    assessment: Assessment
+    stage: int | None
+    stage_name: str
+    completeness: float | None
+    final: bool
+
+
+def assessment_rows(*, organisation: Organisation) -> list[AssessmentRow]:
+    """The organisation's assessments with their stage and completeness, scored from answers.
+
+    Two queries whatever the number of assessments; scoring itself is microseconds each.
+    """
+    assessments = list(assessment_list(organisation=organisation))
+    values: dict[int, dict[str, AnswerValue]] = defaultdict(dict)
+    rows = Answer.objects.filter(assessment__in=assessments).values_list(
+        "assessment_id", "criterion_id", "value", "na", "justification"
+    )
+    for aid, cid, value, na, justification in rows:
+        if na:
+            values[aid][cid] = NotApplicable(justification)
+        elif value is not None:
+            values[aid][cid] = value
+    out = []
+    for a in assessments:
+        try:
+            model = model_for(a)
+        except (RuntimeError, OSError):
+            # Pinned to a model version that is not installed: show what was stored.
+            out.append(AssessmentRow(a, a.stage, "", a.completeness, a.is_locked))
+            continue
+        result = score(model, values[a.pk])
+        out.append(
+            AssessmentRow(a, result.stage, result.stage_name(), result.completeness, a.is_locked)
+        )
+    return out
+
+
+def assessment_events(assessment: Assessment) -> list[AssessmentEvent]:
+    return list(assessment.events.select_related("user"))
+
+
+# --- section assignment -------------------------------------------------------------------------
+
+
+def assignable_members(*, assessment: Assessment) -> list[Membership]:
+    """Members who may answer (admins and contributors), by name."""
+    return list(
+        Membership.objects.filter(
+            organisation_id=assessment.organisation_id, role__in=[Role.ADMIN, Role.CONTRIBUTOR]
+        )
+        .select_related("user")
+        .order_by("user__name", "user__email")
+    )
+
+
+def assignment_matrix(*, assessment: Assessment) -> dict[str, set[int]]:
+    """Focus-area code -> ids of the users assigned to it."""
+    matrix: dict[str, set[int]] = defaultdict(set)
+    for code, user_id in SectionAssignment.objects.filter(assessment=assessment).values_list(
+        "focus_area", "user_id"
+    ):
+        matrix[code].add(user_id)
+    return matrix
+
+
+# --- results and submission ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Blocker:
+    criterion: Criterion
+    status: Status
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+STATUS_LABELS = {
+    Status.MET: "Met",
+    Status.NOT_MET: "Not met",
+    Status.UNANSWERED: "Unanswered",
+    Status.NOT_APPLICABLE: "Not applicable",
+}
+
+
+@dataclass(frozen=True)
+class ResultSummary:
+    """The results page's content: the core's Result plus labels, nothing recomputed."""
+
+    result: Result
+    final: bool
+    stage_info: StageInfo
+    next_target: str | None
+    next_target_label: str
+    blockers: list[Blocker]
+    counts: dict[str, int]
+
+    @property
+    def model(self) -> Model:
+        return self.result.model
+
+    @property
+    def stage_rows(self) -> list[tuple[GroupSummary, bool]]:
+        """Core stages with whether each is reached (criteria passed and the one below)."""
+        return [(s, self.result.core_stage >= int(s.key)) for s in self.result.stages]
+
+
+def _target_label(model: Model, target: str | None) -> str:
+    if target is None:
+        return ""
+    if target.startswith("S"):
+        number = int(target[1:])
+        return f"Stage {number}: {model.stage_info(number).name}"
+    return f"Branch {target}: {model.branch(target).name}"
+
+
+def result_summary(assessment: Assessment) -> ResultSummary:
+    result = assessment_result(assessment)
+    model = result.model
+    statuses = result.criteria
+    counts = {str(s): 0 for s in Status}
+    for status in statuses.values():
+        counts[str(status)] += 1
+    target = result.next_target
+    return ResultSummary(
+        result=result,
+        final=assessment.is_locked,
+        stage_info=model.stage_info(result.stage),
+        next_target=target,
+        next_target_label=_target_label(model, target),
+        blockers=[Blocker(model.criteria_by_id[cid], statuses[cid]) for cid in result.blockers],
+        counts=counts,
+    )
+
+
+@dataclass(frozen=True)
+class UnansweredSection:
+    focus_area: FocusAreaInfo
+    criteria: list[Criterion]
+
+
+def unanswered_by_section(result: Result) -> list[UnansweredSection]:
+    """Relevant criteria still unanswered, grouped by focus area in the model's order."""
+    by_fa: dict[str, list[Criterion]] = defaultdict(list)
+    for c in result.criteria_with(Status.UNANSWERED):
+        by_fa[c.focus_area].append(c)
+    return [
+        UnansweredSection(fa, by_fa[fa.code])
+        for fa in result.model.manifest.focus_areas
+        if by_fa.get(fa.code)
+    ]

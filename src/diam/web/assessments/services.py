@@ -85,9 +85,7 @@ def assessment_create(
     return assessment
 
 
-def _raw_for_core(
-    *, value: Any, na: bool, justification: str, comment: str
-) -> dict[str, Any]:
+def _raw_for_core(*, value: Any, na: bool, justification: str, comment: str) -> dict[str, Any]:
     raw: dict[str, Any] = {"comment": comment or None}
     if na:
         raw.update(na=True, justification=justification)
@@ -163,7 +161,12 @@ def assessment_rescore(*, assessment: Assessment, result: Result | None = None) 
     assessment.scored_at = timezone.now()
     assessment.save(
         update_fields=[
-            "stage", "core_stage", "branches", "focus_area_percents", "completeness", "scored_at",
+            "stage",
+            "core_stage",
+            "branches",
+            "focus_area_percents",
+            "completeness",
+            "scored_at",
             "updated_at",
         ]
     )
@@ -230,9 +233,7 @@ def _sniff(head: bytes, name: str) -> str:
     for magic, content_type, extensions in _SIGNATURES:
         if head.startswith(magic):
             if not lower.endswith(extensions):
-                raise EvidenceRejected(
-                    f"{name}: the content does not match the file extension."
-                )
+                raise EvidenceRejected(f"{name}: the content does not match the file extension.")
             return content_type
     if lower.endswith(_TEXT_EXTENSIONS):
         try:
@@ -285,3 +286,20 @@ def evidence_add(
     evidence.file.save(evidence.token, upload, save=False)
     evidence.save()
     return evidence
+
+
+@transaction.atomic
+def sections_assign(
+    *, assessment: Assessment, assignments: dict[str, list[User]]
+) -> list[SectionAssignment]:
+    """Replace the assignments of every focus area at once (the assignment table's save).
+
+    Focus areas missing from `assignments` end up with nobody assigned.
+    """
+    model = model_for(assessment)
+    created: list[SectionAssignment] = []
+    for fa in model.manifest.focus_areas:
+        created += section_assign(
+            assessment=assessment, focus_area=fa.code, users=assignments.get(fa.code, [])
+        )
+    return created

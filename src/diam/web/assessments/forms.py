@@ -1,0 +1,93 @@
+"""Survey forms: what a browser posts, turned into the typed values the core validates.
+
+The forms only convert text to Python types (yes/no to bool, "12.5" to a number, "" to None);
+whether a value fits its criterion is decided by the core (`parse_value` via `answer_save`),
+so the web, the API and the CLI refuse exactly the same answers with the same messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from diam.model.schema import AnswerType, Criterion
+
+_YES_NO = {"yes": True, "no": False, "true": True, "false": False}
+
+
+def typed_value(criterion: Criterion, raw: str) -> Any:
+    """The browser's text as the value type the core expects; None for an empty field.
+
+    Text that cannot be converted is passed through unchanged, so the core refuses it with
+    its own message (e.g. "expected a number, got 'abc'") rather than a second wording here.
+    """
+    text = raw.strip()
+    if text == "":
+        return None
+    kind = criterion.answer.type
+    if kind == AnswerType.BOOLEAN:
+        return _YES_NO.get(text.lower(), text)
+    if kind in (AnswerType.PERCENT, AnswerType.NUMBER):
+        # A decimal comma is how much of Europe types 12,5; there are no thousands separators
+        # in these answers (percentages, hours, days), so the comma is unambiguous.
+        try:
+            number = float(text.replace(",", "."))
+        except ValueError:
+            return text
+        return int(number) if number.is_integer() else number
+    return text
+
+
+class AnswerForm(forms.Form):
+    """One criterion's answer as posted by its own <form> on the survey page."""
+
+    value = forms.CharField(required=False, strip=True, max_length=200)
+    na = forms.BooleanField(required=False)
+    justification = forms.CharField(required=False, strip=True, max_length=2000)
+    comment = forms.CharField(required=False, strip=True, max_length=5000)
+    version = forms.IntegerField(
+        min_value=0,
+        error_messages={"required": "This form is out of date; reload the page and try again."},
+    )
+
+    def __init__(self, *args: Any, criterion: Criterion, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.criterion = criterion
+
+    def clean_value(self) -> Any:
+        return typed_value(self.criterion, self.cleaned_data.get("value") or "")
+
+    def raw(self, name: str) -> str:
+        """What the user entered in a field, unconverted, for showing it back after an error."""
+        if not self.is_bound:
+            return ""
+        return str(self.data.get(name, "")).strip()
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you reopening this assessment?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept in the assessment's history, with your name and the time.",
+        error_messages={
+            "required": "Give a reason for reopening; it is kept in the assessment's history."
+        },
+    )
+
+
+class NewAssessmentForm(forms.Form):
+    title = forms.CharField(
+        label="Title",
+        required=False,
+        max_length=120,
+        help_text="Optional; defaults to 'Assessment <month year>'.",
+    )
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(
+        label="Add evidence",
+        error_messages={"required": "Choose a file to upload.", "empty": "The file is empty."},
+    )
