@@ -122,7 +122,7 @@ def test_peer_medians_replace_the_placeholder(
     )
     page = render_html(report)
     assert PEER_PLACEHOLDER not in page
-    assert '<th class="num">Peer median</th>' in page and "55.5%" in page
+    assert '<th scope="col" class="num">Peer median</th>' in page and "55.5%" in page
     assert 'stroke-dasharray="6 4"' in page  # the dashed peer polygon
 
 
@@ -214,3 +214,20 @@ def test_xlsx_has_one_sheet_per_table_and_one_row_per_item(example_report: Repor
     summary = {r[0]: r[1] for r in rows("Summary")}
     assert summary["Organisation"] == ORG
     assert "not an official DIAM rating" in str(summary["Statement"])
+
+
+def test_an_empty_assessment_names_no_strongest_or_weakest_area(radiology_model: Model) -> None:
+    report = build_report(
+        model=radiology_model,
+        values={},
+        organisation="Empty",
+        assessment_date=date(2025, 1, 1),
+        status="draft",
+    )
+    s = report.summary
+    assert s.stage == 0 and s.strongest == () and s.weakest == () and s.level_percent == 0.0
+    assert s.completeness == 0.0 and s.unanswered == len(radiology_model.criteria)
+    page = render_html(report)
+    assert "Every focus area stands at 0% met" in page and "Strongest focus areas" not in page
+    assert "Draft: answers may still change" in page
+    assert all(st.gap.status is Status.UNANSWERED for st in report.roadmap.steps)

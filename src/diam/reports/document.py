@@ -98,6 +98,7 @@ class Summary:
     mastered_branches: tuple[str, ...]
     strongest: tuple[FocusAreaRow, ...]
     weakest: tuple[FocusAreaRow, ...]
+    level_percent: float | None  # set when every scored focus area has the same percent
     next_steps: tuple[RoadmapStep, ...]
     next_target_label: str
     completeness: float
@@ -166,6 +167,8 @@ def _extremes(rows: Sequence[FocusAreaRow]) -> tuple[tuple[FocusAreaRow, ...], .
         return (), ()
     best = max(r.percent or 0.0 for r in scored)
     worst = min(r.percent or 0.0 for r in scored)
+    if best == worst:
+        return (), ()  # all level: none is stronger or weaker (see Summary.level_percent)
     strongest = tuple(r for r in scored if r.percent == best)[:3]
     weakest = tuple(r for r in scored if r.percent == worst and r not in strongest)[:3]
     return strongest, weakest
@@ -232,6 +235,11 @@ def build_report(
         mastered_branches=tuple(result.mastered_branches),
         strongest=strongest,
         weakest=weakest,
+        level_percent=(
+            None
+            if strongest
+            else next((f.percent for f in focus_rows if f.percent is not None), None)
+        ),
         next_steps=tuple(first_phase[:3]),
         next_target_label=roadmap.target_label,
         completeness=result.completeness,

@@ -159,7 +159,7 @@ class DocxWriter:
 
     def _cover(self) -> None:
         c, s = self.report.cover, self.report.summary
-        brand = self._para("DIAM · IMAGING IT MATURITY REPORT", bold=True, size=10)
+        brand = self._para("diam report · open imaging IT maturity assessment", bold=True, size=10)
         brand.runs[0].font.color.rgb = PRIMARY
         for _ in range(4):
             self._para()
@@ -205,14 +205,21 @@ class DocxWriter:
             (5, 12.4),
         )
         self._labelled(f"What stage {s.stage} means.", s.stage_description)
-        self._labelled(
-            "Strongest focus areas:",
-            "; ".join(f"{a.name} ({pct_text(a.percent)})" for a in s.strongest) or "none",
-        )
-        self._labelled(
-            "Weakest focus areas:",
-            "; ".join(f"{a.name} ({pct_text(a.percent)})" for a in s.weakest) or "none",
-        )
+        if s.level_percent is not None:
+            self._labelled(
+                "Focus areas.",
+                f"Every focus area stands at {pct_text(s.level_percent)} met; none is stronger "
+                "or weaker than the others.",
+            )
+        else:
+            self._labelled(
+                "Strongest focus areas:",
+                "; ".join(f"{a.name} ({pct_text(a.percent)})" for a in s.strongest) or "none",
+            )
+            self._labelled(
+                "Weakest focus areas:",
+                "; ".join(f"{a.name} ({pct_text(a.percent)})" for a in s.weakest) or "none",
+            )
         if s.next_steps:
             self.doc.add_heading(f"Most valuable next steps toward {s.next_target_label}", 2)
             for step in s.next_steps:

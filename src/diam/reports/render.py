@@ -17,7 +17,7 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 
 from diam import __version__
 from diam.charts import ladder_svg, pct_text, radar_svg
-from diam.reports.document import FocusAreaRow, Report
+from diam.reports.document import FocusAreaRow, Report, Summary
 from diam.reports.gaps import Gap, GapGroup, ReferenceLink
 from diam.reports.procurement import HEADER as CHECKLIST_HEADER
 from diam.reports.procurement import WIDTHS as CHECKLIST_WIDTHS
@@ -118,7 +118,8 @@ def _table(
     right = ' class="num"'
     cols = "".join(f'<col style="width:{w}%">' for w in widths)
     head = "".join(
-        f"<th{right if i in numeric else ''}>{e(title)}</th>" for i, title in enumerate(header)
+        f'<th scope="col"{right if i in numeric else ""}>{e(title)}</th>'
+        for i, title in enumerate(header)
     )
     body = "".join(
         "<tr>"
@@ -145,7 +146,7 @@ def _cover(report: Report) -> str:
     c = report.cover
     s = report.summary
     return f"""<header class="cover">
-<div class="cover-brand">diam · imaging IT maturity report</div>
+<div class="cover-brand">diam report · open imaging IT maturity assessment</div>
 <p class="cover-kicker">Imaging IT maturity assessment</p>
 <h1>{e(c.organisation)}</h1>
 <p class="cover-model">{e(c.model_name)}</p>
@@ -172,6 +173,12 @@ def _toc(report: Report) -> str:
         for i, (anchor, title) in enumerate(report.sections, start=1)
     )
     return f'<nav class="toc" aria-label="Contents"><h2>Contents</h2>\n<ol>\n{items}\n</ol></nav>'
+
+
+def _level(s: Summary) -> str:
+    if s.level_percent is None:
+        return "none"
+    return f"all focus areas at {pct_text(s.level_percent)}"
 
 
 def _figure(value: str, label: str) -> str:
@@ -204,12 +211,20 @@ def _summary(report: Report) -> str:
         "</div>",
         f'<div class="callout"><strong>What stage {s.stage} means.</strong> '
         f"{e(s.stage_description)}</div>",
-        '<div class="two-col"><div><h3>Strongest focus areas</h3>',
-        _area_list(s.strongest),
-        "</div><div><h3>Weakest focus areas</h3>",
-        _area_list(s.weakest),
-        "</div></div>",
     ]
+    if s.level_percent is not None:
+        parts.append(
+            f"<p><strong>Focus areas.</strong> Every focus area stands at "
+            f"{pct_text(s.level_percent)} met; none is stronger or weaker than the others.</p>"
+        )
+    else:
+        parts += [
+            '<div class="two-col"><div><h3>Strongest focus areas</h3>',
+            _area_list(s.strongest),
+            "</div><div><h3>Weakest focus areas</h3>",
+            _area_list(s.weakest),
+            "</div></div>",
+        ]
     if s.next_steps:
         parts.append(f"<h3>Most valuable next steps toward {e(s.next_target_label)}</h3>")
         parts.append('<ol class="next-steps">')
@@ -510,8 +525,8 @@ def render_xlsx(report: Report) -> bytes:
             ("Core stage", str(s.core_stage)),
             ("Branches mastered", ", ".join(s.mastered_branches) or "none"),
             ("Completeness", f"{s.completeness:g}% ({s.answered} of {s.relevant} answered)"),
-            ("Strongest focus areas", ", ".join(r.name for r in s.strongest)),
-            ("Weakest focus areas", ", ".join(r.name for r in s.weakest)),
+            ("Strongest focus areas", ", ".join(r.name for r in s.strongest) or _level(s)),
+            ("Weakest focus areas", ", ".join(r.name for r in s.weakest) or _level(s)),
             ("Roadmap target", report.roadmap.target_label or report.roadmap.message or ""),
             ("Statement", c.disclaimer),
         ],
