@@ -17,6 +17,7 @@ URLS = [
     ("assessment", "/a/{a}/", ("get",)),
     ("assessment_section", "/a/{a}/s/SI/", ("get",)),
     ("assessment_answer", "/a/{a}/answer/SI-01/", ("post",)),
+    ("assessment_answer_history", "/a/{a}/history/SI-01/", ("get",)),
     ("assessment_evidence", "/a/{a}/evidence/SI-01/", ("post",)),
     ("assessment_evidence_file", "/a/{a}/evidence/file/{token}/", ("get",)),
     ("assessment_assign", "/a/{a}/assign/", ("get", "post")),

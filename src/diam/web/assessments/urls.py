@@ -19,6 +19,11 @@ urlpatterns = [
         name="assessment_answer",
     ),
     path(
+        "a/<int:assessment_id>/history/<str:criterion_id>/",
+        views.answer_history_view,
+        name="assessment_answer_history",
+    ),
+    path(
         "a/<int:assessment_id>/evidence/file/<str:token>/",
         views.evidence_download,
         name="assessment_evidence_file",

@@ -276,10 +276,14 @@ def _saved(
     outcome = selectors.save_outcome(
         model=model, before=before, criterion_id=criterion.id, answer=answer
     )
-    changes = selectors.answer_history(assessment=assessment, criterion_id=criterion.id)
     shown = selectors.widget_value(criterion, answer.value) if not answer.na else ""
     full = replace or (shown != form.raw("value") and not (answer.na and form.raw("value") == ""))
-    # The out-of-band response does not show evidence, so only a full redraw loads it.
+    # The out-of-band response shows neither evidence nor history (the history loads when it
+    # is opened), so only a full redraw reads them: a save costs the same however long the
+    # answer's history is.
+    changes = (
+        selectors.answer_history(assessment=assessment, criterion_id=criterion.id) if full else []
+    )
     question = selectors.question_for(model, criterion, answer, changes=changes, with_evidence=full)
     context = _base_context(assessment, membership, "survey")
     context.update(
@@ -382,6 +386,23 @@ def _locked(request: HttpRequest, assessment: Assessment, criterion: Criterion) 
         response["HX-Refresh"] = "true"
         return response
     return HttpResponseRedirect(_section_url(assessment, criterion.focus_area, criterion.id))
+
+
+@login_required
+@require_GET
+def answer_history_view(
+    request: HttpRequest, assessment_id: int, criterion_id: str
+) -> HttpResponse:
+    """Every change to one answer; loaded into the question's History when it is opened."""
+    assessment, membership = assessment_get_for_user(
+        user=_user(request), assessment_id=assessment_id
+    )
+    criterion = _criterion(assessment, criterion_id)
+    question = _fresh_question(assessment, criterion)
+    context = _base_context(assessment, membership, "survey")
+    context.update(q=question, criterion=criterion)
+    template = "assessments/_history.html" if _is_htmx(request) else "assessments/history.html"
+    return render(request, template, context)
 
 
 # --- evidence -----------------------------------------------------------------------------------
