@@ -175,6 +175,8 @@ def test_bad_input_without_js_rerenders_the_page_with_the_entered_value(
     assert container and message.lower() in container.group(1).lower()
     if data.get("value") and cid == "SI-01":
         assert f'id="q-SI-01-value" value="{data["value"]}"' in page  # preserved as typed
+    if field in ("value", "justification"):
+        assert page.count(" autofocus") == 1  # the browser takes the user to the field
     assert stored(assessment, cid) is None
 
 
