@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "diam.web.core",
     "diam.web.accounts",
     "diam.web.assessments",
+    "diam.web.reports",
 ]
 
 MIDDLEWARE = [

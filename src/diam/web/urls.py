@@ -13,4 +13,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("diam.web.accounts.urls")),
     path("", include("diam.web.assessments.urls")),
+    path("", include("diam.web.reports.urls")),
 ]
