@@ -13,3 +13,6 @@ from diam.web.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+
+# WhiteNoise warns when STATIC_ROOT is missing; tests serve from the app directories.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -1,0 +1,107 @@
+"""A department's whole journey in a real browser: sign up, invite, answer together, submit.
+
+Runs Debian's Chromium through Playwright against the live server, and audits the survey and
+results pages with axe-core (no serious or critical violations).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import axe_violations
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "a long demo passphrase 42"
+
+
+def sign_up(page: Page, base: str) -> None:
+    page.goto(f"{base}/signup/")
+    page.get_by_label("Organisation name").fill("Rivertown General Hospital")
+    page.get_by_label("Country").select_option("NL")
+    page.get_by_label("Beds").fill("420")
+    page.get_by_label("Your name").fill("Alice Admin")
+    page.get_by_label("E-mail").fill("alice@rivertown.example.org")
+    page.locator("input[name=password1]").fill(PASSWORD)
+    page.locator("input[name=password2]").fill(PASSWORD)
+    page.get_by_role("button", name="Register the organisation").click()
+    expect(page.locator("h1")).to_contain_text("Rivertown General Hospital")
+
+
+def answer_percent(page: Page, cid: str, value: str) -> None:
+    field = page.locator(f"#q-{cid}-value")
+    field.fill(value)
+    field.dispatch_event("change")
+
+
+def test_a_department_signs_up_answers_together_and_sees_an_honest_stage(
+    page: Page, live_server
+) -> None:
+    base = live_server.url
+    sign_up(page, base)
+
+    # Invite a colleague; the e-mail carries a working link.
+    page.get_by_role("link", name=re.compile("Members")).first.click()
+    page.get_by_label("E-mail").fill("bob@rivertown.example.org")
+    page.get_by_role("button", name="Send the invitation").click()
+    expect(page.locator(".messages")).to_contain_text("bob@rivertown.example.org")
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://\S+/invitations/\S+/", mail.outbox[0].body)
+    assert link, mail.outbox[0].body
+    invite_path = re.sub(r"^https?://[^/]+", "", link.group(0))
+
+    # Start an assessment and answer in two sections (autosave through htmx).
+    page.goto(base + "/")
+    page.get_by_role("button", name=re.compile("Start a new assessment")).click()
+    expect(page.locator("#q-SI-01")).to_be_visible()
+    answer_percent(page, "SI-01", "99")
+    expect(page.locator("#q-SI-01-status")).to_contain_text("Saved", timeout=10_000)
+    page.locator("#q-SI-03-yes").check()
+    expect(page.locator("#q-SI-03-status")).to_contain_text("Saved", timeout=10_000)
+
+    # A validation error: 141 % is refused inline and nothing is saved.
+    answer_percent(page, "SI-02", "141")
+    expect(page.locator("#q-SI-02-err-value")).to_contain_text("between 0 and 100", timeout=10_000)
+
+    assert axe_violations(page) == []
+
+    survey_url = page.url
+    page.get_by_role("link", name=re.compile("Health information exchange")).first.click()
+    answer_percent(page, "HX-01", "97")
+    expect(page.locator("#q-HX-01-status")).to_contain_text("Saved", timeout=10_000)
+
+    # The colleague accepts the invitation in another browser context and answers too.
+    bob = page.context.browser.new_context().new_page()
+    bob.goto(base + invite_path)
+    bob.get_by_label("Your name").fill("Bob Colleague")
+    bob.locator("input[name=password1]").fill(PASSWORD)
+    bob.locator("input[name=password2]").fill(PASSWORD)
+    bob.get_by_role("button", name=re.compile("Accept|Join|Create")).click()
+    bob.goto(survey_url)
+    bob.locator("#q-SI-04").scroll_into_view_if_needed()
+    bob.locator("#q-SI-04 input[type=radio]").last.check()
+    expect(bob.locator("#q-SI-04-status")).to_contain_text("Saved", timeout=10_000)
+    bob.context.close()
+
+    # Reload: every answer is kept, the refused one is not.
+    page.goto(survey_url)
+    expect(page.locator("#q-SI-01-value")).to_have_value("99")
+    expect(page.locator("#q-SI-03-yes")).to_be_checked()
+    expect(page.locator("#q-SI-04 input[type=radio]").last).to_be_checked()
+    expect(page.locator("#q-SI-02-value")).to_have_value("")
+
+    # Submit (locks the survey) and see the stage and the radar chart.
+    page.get_by_role("link", name=re.compile("Review and submit|Submit")).first.click()
+    page.get_by_role("button", name=re.compile("Submit")).click()
+    page.goto(survey_url)
+    expect(page.locator("#q-SI-01-value")).to_have_count(0)  # read-only once submitted
+    page.get_by_role("link", name=re.compile("Results")).first.click()
+    expect(page.locator("#stage-heading")).to_contain_text("Final stage 0")
+    expect(page.locator(".stage-badge")).to_contain_text("0")
+    expect(page.locator(".chart-radar svg")).to_be_visible()
+    expect(page.get_by_text("not an official DIAM", exact=False).first).to_be_visible()
+    assert axe_violations(page) == []
