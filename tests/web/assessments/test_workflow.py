@@ -42,6 +42,12 @@ def test_an_admin_starts_a_new_assessment(alice_client, org) -> None:
     assert created.events.filter(kind=EventKind.CREATED).exists()
 
 
+def test_a_too_long_title_creates_nothing(alice_client, org) -> None:
+    response = alice_client.post(f"/o/{org.pk}/assessments/new/", {"title": "x" * 121}, follow=True)
+    assert "at most 120 characters" in response.content.decode()
+    assert not Assessment.objects.exists()
+
+
 def test_section_assignment_puts_bob_s_sections_first(
     alice_client, bob_client, bob, assessment
 ) -> None:

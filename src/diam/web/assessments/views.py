@@ -118,7 +118,10 @@ def assessment_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
         user=_user(request), organisation_id=organisation_id, need="admin"
     )
     form = NewAssessmentForm(request.POST)
-    title = form.cleaned_data["title"] if form.is_valid() else ""
+    if not form.is_valid():
+        messages.error(request, "The title can have at most 120 characters; nothing was created.")
+        return redirect("organisation", organisation_id=organisation.pk)
+    title = form.cleaned_data["title"]
     assessment = assessment_create(organisation=organisation, user=_user(request), title=title)
     messages.success(request, f"{assessment.title} started. Answers are saved as you go.")
     return redirect("assessment", assessment_id=assessment.pk)
