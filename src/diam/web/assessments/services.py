@@ -150,9 +150,9 @@ def assessment_result(assessment: Assessment) -> Result:
 
 
 def assessment_rescore(*, assessment: Assessment, result: Result | None = None) -> bool:
-    """Store the denormalised result; True when the stage changed."""
+    """Store the denormalised result; True when a previously stored stage changed."""
     result = result or assessment_result(assessment)
-    changed = assessment.stage != result.stage
+    changed = assessment.stage is not None and assessment.stage != result.stage
     assessment.stage = result.stage
     assessment.core_stage = result.core_stage
     assessment.branches = "".join(result.mastered_branches)

@@ -1,0 +1,204 @@
+"""Answer autosave over HTTP: gunicorn (2 workers) under 20 concurrent clients, on loopback.
+
+Target (docs/performance.md): autosave >= 40 % of a bare hello-world view's requests/second on
+the same server, p95 <= 50 ms at 20 clients. wrk drives both; every autosave request is a real
+save (each goes to a fresh criterion of one of many assessments, with the right version), so
+none is refused as a conflict. Uses PostgreSQL when DATABASE_URL is set (a `diam_bench`
+database next to it, recreated), else SQLite in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+DURATION = os.environ.get("BENCH_DURATION", "10s")
+CLIENTS = 20
+ASSESSMENTS = 500
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bench_database(tmp: Path) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        return ""
+    import psycopg
+
+    parts = urlparse(url)
+    admin = urlunparse(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS diam_bench")
+        conn.execute("CREATE DATABASE diam_bench")
+        if os.environ.get("BENCH_ASYNC_COMMIT"):
+            conn.execute("ALTER DATABASE diam_bench SET synchronous_commit = off")
+    return urlunparse(parts._replace(path="/diam_bench"))
+
+
+def prepare(env: dict[str, str]) -> tuple[str, str, list[str]]:
+    """Migrate, create one organisation with many draft assessments; return cookies and paths."""
+    subprocess.run([str(BIN / "python"), "manage.py", "migrate", "-v0"], cwd=ROOT, env=env,
+                   check=True)
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.middleware.csrf import _get_new_csrf_string
+
+    from diam.model.schema import BooleanAnswer, ChoiceAnswer, NumberAnswer
+    from diam.paths import shipped_model
+    from diam.web.accounts.models import Membership, Organisation, User
+    from diam.web.assessments.services import assessment_create
+
+    model = shipped_model()
+    user = User.objects.create_user(email="bench@example.org", password="x" * 20, name="Bench")
+    org = Organisation.objects.create(name="Bench Hospital", country="NL")
+    Membership.objects.create(user=user, organisation=org, role="admin")
+    ids = [assessment_create(organisation=org, user=user).pk for _ in range(ASSESSMENTS)]
+    session = SessionStore()
+    session["_auth_user_id"] = str(user.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = user.get_session_auth_hash()
+    session.create()
+    csrf = _get_new_csrf_string()
+    bodies = []
+    for c in model.criteria:
+        a = c.answer
+        if isinstance(a, BooleanAnswer):
+            value = "yes"
+        elif isinstance(a, ChoiceAnswer):
+            value = a.options[-1].id
+        elif isinstance(a, NumberAnswer):
+            value = f"{a.minimum:g}"
+        else:
+            value = "50"
+        bodies.append((c.id, f"value={value}&version=0&comment=bench"))
+    # Spread consecutive requests over assessments, as 20 people on 20 surveys would.
+    requests = [
+        f'{{"/a/{aid}/answer/{cid}/", "{body}"}}' for cid, body in bodies for aid in ids
+    ]
+    cookie = f"sessionid={session.session_key}; csrftoken={csrf}"
+    return cookie, csrf, requests
+
+
+LUA_POST = """
+reqs = {%s}
+n = 0
+next_offset = 0
+-- Two wrk threads: thread k sends requests k, k+2, k+4, ... so no request repeats.
+function setup(thread)
+  thread:set("offset", next_offset)
+  next_offset = next_offset + 1
+end
+request = function()
+  local i = (offset + n * 2) %% #reqs + 1
+  n = n + 1
+  local r = reqs[i]
+  return wrk.format("POST", r[1], {
+    ["Cookie"] = "%s",
+    ["X-CSRFToken"] = "%s",
+    ["HX-Request"] = "true",
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Referer"] = "http://127.0.0.1/",
+  }, r[2])
+end
+"""
+
+LUA_DONE = """
+done = function(summary, latency, requests)
+  local seconds = summary.duration / 1e6
+  io.write(string.format("RESULT rps=%.1f p50=%.2f p95=%.2f p99=%.2f requests=%d non2xx=%d\\n",
+    summary.requests / seconds, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, summary.requests, summary.errors.status))
+end
+"""
+
+
+def run_wrk(url: str, script: Path) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{CLIENTS}", f"-d{DURATION}", "-s", str(script), url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    match = re.search(r"RESULT (.*)", out)
+    assert match, out
+    return {k: float(v) for k, v in (kv.split("=") for kv in match.group(1).split())}
+
+
+def main() -> None:
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (apt-get install wrk); skipping the HTTP benchmark")
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="diam-bench-"))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "diam.web.settings",
+        "DIAM_DEBUG": "0",
+        "DIAM_SECRET_KEY": "bench-" + "k" * 50,
+        "DIAM_ALLOWED_HOSTS": "127.0.0.1",
+        "DIAM_SSL_REDIRECT": "0",
+        "DIAM_SECURE_COOKIES": "0",
+        "DIAM_DATA_DIR": str(tmp),
+    }
+    database = bench_database(tmp)
+    if database:
+        env["DATABASE_URL"] = database
+    else:
+        env.pop("DATABASE_URL", None)
+    cookie, csrf, requests = prepare(env)
+    post = tmp / "post.lua"
+    post.write_text(LUA_POST % (",".join(requests), cookie, csrf) + LUA_DONE)
+    get = tmp / "get.lua"
+    get.write_text(LUA_DONE)
+    port = free_port()
+    subprocess.run([str(BIN / "python"), "manage.py", "collectstatic", "--noinput", "-v0"],
+                   cwd=ROOT, env=env, check=True)
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "diam.web.wsgi:application", "-w", "2", "-b",
+         f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        base = f"http://127.0.0.1:{port}"
+        run_wrk(base + "/healthz", get)  # warm-up
+        hello = run_wrk(base + "/healthz", get)
+        save = run_wrk(base, post)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+        shutil.rmtree(tmp, ignore_errors=True)
+    ratio = save["rps"] / hello["rps"] * 100
+    backend = "PostgreSQL" if database else "SQLite"
+    print(f"database: {backend}; gunicorn 2 workers; wrk {CLIENTS} connections, {DURATION}")
+    print(f"hello-world: {hello['rps']:,.0f} req/s, p95 {hello['p95']:.1f} ms")
+    print(f"autosave:    {save['rps']:,.0f} req/s, p50 {save['p50']:.1f} ms, "
+          f"p95 {save['p95']:.1f} ms, p99 {save['p99']:.1f} ms, "
+          f"{int(save['non2xx'])} non-2xx of {int(save['requests'])}")
+    print(f"ratio: {ratio:.0f} % of hello-world (target >= 40 %: "
+          f"{'met' if ratio >= 40 else 'NOT met'}); p95 target <= 50 ms: "
+          f"{'met' if save['p95'] <= 50 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
