@@ -52,8 +52,9 @@ def bench_database(tmp: Path) -> str:
 
 def prepare(env: dict[str, str]) -> tuple[str, str, list[str]]:
     """Migrate, create one organisation with many draft assessments; return cookies and paths."""
-    subprocess.run([str(BIN / "python"), "manage.py", "migrate", "-v0"], cwd=ROOT, env=env,
-                   check=True)
+    subprocess.run(
+        [str(BIN / "python"), "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True
+    )
     os.environ.update(env)
     import django
 
@@ -90,9 +91,7 @@ def prepare(env: dict[str, str]) -> tuple[str, str, list[str]]:
             value = "50"
         bodies.append((c.id, f"value={value}&version=0&comment=bench"))
     # Spread consecutive requests over assessments, as 20 people on 20 surveys would.
-    requests = [
-        f'{{"/a/{aid}/answer/{cid}/", "{body}"}}' for cid, body in bodies for aid in ids
-    ]
+    requests = [f'{{"/a/{aid}/answer/{cid}/", "{body}"}}' for cid, body in bodies for aid in ids]
     cookie = f"sessionid={session.session_key}; csrftoken={csrf}"
     return cookie, csrf, requests
 
@@ -133,7 +132,9 @@ end
 def run_wrk(url: str, script: Path) -> dict[str, float]:
     out = subprocess.run(
         ["wrk", "-t2", f"-c{CLIENTS}", f"-d{DURATION}", "-s", str(script), url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     match = re.search(r"RESULT (.*)", out)
     assert match, out
@@ -166,12 +167,25 @@ def main() -> None:
     get = tmp / "get.lua"
     get.write_text(LUA_DONE)
     port = free_port()
-    subprocess.run([str(BIN / "python"), "manage.py", "collectstatic", "--noinput", "-v0"],
-                   cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [str(BIN / "python"), "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "diam.web.wsgi:application", "-w", "2", "-b",
-         f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        [
+            str(BIN / "gunicorn"),
+            "diam.web.wsgi:application",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         for _ in range(100):
@@ -192,12 +206,16 @@ def main() -> None:
     backend = "PostgreSQL" if database else "SQLite"
     print(f"database: {backend}; gunicorn 2 workers; wrk {CLIENTS} connections, {DURATION}")
     print(f"hello-world: {hello['rps']:,.0f} req/s, p95 {hello['p95']:.1f} ms")
-    print(f"autosave:    {save['rps']:,.0f} req/s, p50 {save['p50']:.1f} ms, "
-          f"p95 {save['p95']:.1f} ms, p99 {save['p99']:.1f} ms, "
-          f"{int(save['non2xx'])} non-2xx of {int(save['requests'])}")
-    print(f"ratio: {ratio:.0f} % of hello-world (target >= 40 %: "
-          f"{'met' if ratio >= 40 else 'NOT met'}); p95 target <= 50 ms: "
-          f"{'met' if save['p95'] <= 50 else 'NOT met'}")
+    print(
+        f"autosave:    {save['rps']:,.0f} req/s, p50 {save['p50']:.1f} ms, "
+        f"p95 {save['p95']:.1f} ms, p99 {save['p99']:.1f} ms, "
+        f"{int(save['non2xx'])} non-2xx of {int(save['requests'])}"
+    )
+    print(
+        f"ratio: {ratio:.0f} % of hello-world (target >= 40 %: "
+        f"{'met' if ratio >= 40 else 'NOT met'}); p95 target <= 50 ms: "
+        f"{'met' if save['p95'] <= 50 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":
