@@ -5,8 +5,9 @@ set -euo pipefail
 
 if [ -n "${DATABASE_URL:-}" ]; then exec "$@"; fi
 
-if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || \
-   (command -v psql >/dev/null && psql -h 127.0.0.1 -p 5432 -U postgres -c 'select 1' -tA >/dev/null 2>&1); then
+# DIAM_PG_THROWAWAY=1 skips the running server (to exercise the fallback).
+if [ -z "${DIAM_PG_THROWAWAY:-}" ] && { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || \
+   (command -v psql >/dev/null && psql -h 127.0.0.1 -p 5432 -U postgres -c 'select 1' -tA >/dev/null 2>&1); }; then
   export DATABASE_URL=postgres://postgres@127.0.0.1:5432/diam
   exec "$@"
 fi
