@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import FilteredRelation, Q
 from django.http import Http404
 
-from diam.web.accounts.access import Need, membership_get
+from diam.web.accounts.access import Need
 from diam.web.accounts.models import Membership, User
 from diam.web.assessments.models import Assessment
 
@@ -18,12 +19,29 @@ def assessment_get_for_user(
     404 when the assessment does not exist or belongs to an organisation the user is not a
     member of; 403 when the member's role does not allow `need`.
     """
-    assessment = Assessment.objects.select_related("organisation").filter(pk=assessment_id).first()
-    if assessment is None:
+    if not user.is_authenticated or not user.is_active:
         raise Http404("No such assessment.")
-    membership = membership_get(user=user, organisation_id=assessment.organisation_id)
-    if membership is None:
+    # One query on every assessment page and autosave: the assessment, its organisation and
+    # this user's membership of it (a left join on the one membership row, so a missing
+    # assessment and a non-member are told apart only here, and both answer 404).
+    assessment = (
+        Assessment.objects.annotate(
+            member=FilteredRelation(
+                "organisation__memberships",
+                condition=Q(organisation__memberships__user_id=user.pk),
+            )
+        )
+        .select_related("organisation", "member")
+        .filter(pk=assessment_id)
+        .order_by()
+        .first()
+    )
+    membership: Membership | None = getattr(assessment, "member", None)
+    if assessment is None or membership is None:
         raise Http404("No such assessment.")
+    # What membership_get would have loaded, from this one row: no lazy query later.
+    membership.organisation = assessment.organisation
+    membership.user = user
     if need == "edit" and not membership.can_edit:
         raise PermissionDenied("Viewers cannot change answers.")
     if need == "admin" and not membership.is_admin:
