@@ -111,7 +111,13 @@ def answer_save(
     Raises `InvalidValue` (nothing saved) for a value that does not fit the criterion,
     `AnswerConflict` when `expected_version` is stale, `AssessmentLocked` after submission.
     """
-    locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    # The row lock is what every write to an assessment's answers waits for (here, evidence_add,
+    # submission), so the answer read below is current and no one else can insert it meanwhile.
+    locked = (
+        Assessment.objects.select_for_update()
+        .only("title", "status", "model_id", "model_version")
+        .get(pk=assessment.pk)
+    )
     if locked.is_locked:
         raise AssessmentLocked(f"{locked.title} is {locked.get_status_display().lower()}.")
     model = model_for(locked)
@@ -123,9 +129,16 @@ def answer_save(
     parsed, _ = parse_answer(
         criterion, _raw_for_core(value=value, na=na, justification=justification, comment=comment)
     )
-    answer, _ = Answer.objects.select_for_update().get_or_create(
-        assessment=locked, criterion_id=criterion_id
+    answer = (
+        Answer.objects.select_for_update()
+        .filter(assessment_id=locked.pk, criterion_id=criterion_id)
+        .first()
     )
+    # A first answer is inserted once, with its values: no get_or_create (its savepoint, an
+    # empty row and then an update), and nothing is written when nothing changes.
+    new_row = answer is None
+    if answer is None:
+        answer = Answer(assessment=locked, criterion_id=criterion_id)
     if expected_version is not None and answer.version != expected_version:
         raise AnswerConflict(answer)
     old = answer.snapshot()
@@ -139,9 +152,15 @@ def answer_save(
         return answer
     answer.version += 1
     answer.updated_by = user
-    answer.save()
+    if new_row:
+        answer.save(force_insert=True)
+    else:
+        answer.save(update_fields=_ANSWER_FIELDS)
     AnswerChange.objects.create(answer=answer, changed_by=user, old=old, new=new)
     return answer
+
+
+_ANSWER_FIELDS = ("value", "na", "justification", "comment", "version", "updated_by", "updated_at")
 
 
 def assessment_result(assessment: Assessment) -> Result:
