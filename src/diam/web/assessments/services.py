@@ -6,6 +6,7 @@ promises or nothing (bad input raises before any write).
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -55,8 +56,17 @@ class EvidenceRejected(ValueError):
     """An uploaded file is too large or not an accepted type."""
 
 
+# (DIAM_MODELS_DIR, model id, version) -> the checked model. shipped_model resolves paths on
+# the file system at every call (~0.1 ms), and one autosave asks for the model several times.
+_pinned: dict[tuple[str | None, str, str], Model] = {}
+
+
 def model_for(assessment: Assessment) -> Model:
     """The model version the assessment is pinned to."""
+    key = (os.environ.get("DIAM_MODELS_DIR"), assessment.model_id, assessment.model_version)
+    model = _pinned.get(key)
+    if model is not None:
+        return model
     model = shipped_model(assessment.model_id)
     if model.version != assessment.model_version:
         # Several versions side by side arrive with model migration; until then a version
@@ -65,6 +75,7 @@ def model_for(assessment: Assessment) -> Model:
             f"Assessment {assessment.pk} is pinned to {assessment.model_id} "
             f"{assessment.model_version}, but {model.version} is installed."
         )
+    _pinned[key] = model
     return model
 
 
