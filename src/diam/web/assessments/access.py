@@ -24,20 +24,22 @@ def assessment_get_for_user(
     # One query on every assessment page and autosave: the assessment, its organisation and
     # this user's membership of it (a left join on the one membership row, so a missing
     # assessment and a non-member are told apart only here, and both answer 404).
-    assessment = (
-        Assessment.objects.annotate(
-            member=FilteredRelation(
-                "organisation__memberships",
-                condition=Q(organisation__memberships__user_id=user.pk),
+    try:
+        assessment = (
+            Assessment.objects.annotate(
+                member=FilteredRelation(
+                    "organisation__memberships",
+                    condition=Q(organisation__memberships__user_id=user.pk),
+                )
             )
+            .select_related("organisation", "member")
+            .get(pk=assessment_id)  # not first(): no ORDER BY to build for one primary key
         )
-        .select_related("organisation", "member")
-        .filter(pk=assessment_id)
-        .order_by()
-        .first()
-    )
+    except Assessment.DoesNotExist:
+        raise Http404("No such assessment.") from None
+    # select_related leaves the attribute unset, not None, when the joined row is missing.
     membership: Membership | None = getattr(assessment, "member", None)
-    if assessment is None or membership is None:
+    if membership is None:
         raise Http404("No such assessment.")
     # What membership_get would have loaded, from this one row: no lazy query later.
     membership.organisation = assessment.organisation
