@@ -218,13 +218,11 @@ def _benchmark(
             branches=branches,
             focus_areas=codes,
         )
-    shown_order = [i for i in order if i in set(shown)]
-
     # 2. the validated / self-assessed parts, with the groups themselves already shown.
-    _guard_splits(cells, chosen, shown_order, summaries, k)
-    # 3. each focus area's contributors.
+    _guard_splits(cells, chosen, shown, summaries, k)
+    # 3. each focus area's contributors (`shown` is in acceptance order: largest first).
     for code in codes:
-        _guard_focus_area(cells, chosen, shown_order, summaries, code, k)
+        _guard_focus_area(cells, chosen, shown, summaries, code, k)
 
     return Benchmark(
         k=k,
@@ -275,9 +273,8 @@ def _guard_splits(
             return None
         if bit < width:
             return groups[bit].label
-        part = (
-            "the validated organisations of " if bit % 2 == width % 2 else "the self-assessed of "
-        )
+        validated = (bit - width) % 2 == 0
+        part = "the validated organisations of " if validated else "the self-assessed of "
         return _label(groups, (bit - width) // 2, part)
 
     for bit in rejected:

@@ -55,6 +55,14 @@ def small_cell(k: int) -> SuppressionReason:
     )
 
 
+def small_table(k: int) -> SuppressionReason:
+    return SuppressionReason(
+        Reason.SMALL_CELL,
+        f"too few organisations at each stage to show any stage count without revealing a "
+        f"count below {k}",
+    )
+
+
 def differencing(k: int, other: str | None = None) -> SuppressionReason:
     partner = f"with {other}" if other else "with the other figures shown"
     return SuppressionReason(

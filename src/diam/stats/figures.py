@@ -32,7 +32,6 @@ class Reason(StrEnum):
     TOO_FEW = "too_few"  # fewer than k organisations contribute
     SMALL_CELL = "small_cell"  # a count of 1..k-1, or hidden with one (complementary)
     DIFFERENCING = "differencing"  # with other shown figures it would reveal fewer than k
-    GROUP_HIDDEN = "group_hidden"  # the whole peer group is hidden
     NO_OWN_VALUE = "no_own_value"  # the organisation itself has no value to rank
 
 

@@ -22,6 +22,7 @@ from diam.stats.disclosure import (
     hidden_cells,
     partner_of,
     small_cell,
+    small_table,
 )
 from diam.stats.figures import Figure, Reason, SuppressionReason, too_few
 from diam.stats.groups import STAGES, Entry
@@ -85,9 +86,7 @@ def _row(key: str, label: str, stages: list[int], k: int) -> StageRow:
     mean = sum(s * c for s, c in zip(STAGES, stages, strict=True)) / n
     hide = hidden_cells(stages, k)
     if hide is None:
-        reason = SuppressionReason(
-            Reason.SMALL_CELL, f"fewer than {k} organisations at most stages"
-        )
+        reason = small_table(k)
         distribution = tuple(Figure[int].hide(reason) for _ in STAGES)
     else:
         distribution = tuple(

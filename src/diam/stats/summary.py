@@ -15,7 +15,7 @@ from itertools import chain
 from operator import attrgetter, methodcaller
 from typing import Any
 
-from diam.stats.disclosure import hidden_cells, share_hidden, small_cell
+from diam.stats.disclosure import hidden_cells, share_hidden, small_cell, small_table
 from diam.stats.figures import (
     Figure,
     Reason,
@@ -229,9 +229,7 @@ def _stage_summary(agg: Aggregate, own: Entry | None, own_in_group: bool, k: int
     counts = ValueCounts.of({float(s): c for s, c in zip(STAGES, agg.stages, strict=True)})
     hide = hidden_cells(agg.stages, k)
     if hide is None:
-        reason = SuppressionReason(
-            Reason.SMALL_CELL, f"fewer than {k} organisations at most stages"
-        )
+        reason = small_table(k)
         distribution = tuple(Figure[int].hide(reason) for _ in STAGES)
     else:
         cell = small_cell(k)
