@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Protocol, TypeVar
 
@@ -117,7 +117,7 @@ class Entry:
     country: str
     org_type: str
     size_band: str
-    assessed_on: date = field(default=date(1970, 1, 1))
+    assessed_on: date
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES or self.core_stage not in STAGES:
