@@ -50,14 +50,20 @@ def test_html_uses_the_organisation_and_date_from_meta(answers: Path, tmp_path: 
     assert [p.name for p in out.parent.iterdir()] == ["report.html"]  # no temp file left
 
 
-def test_default_organisation_is_the_file_stem(tmp_path: Path) -> None:
+def test_organisation_comes_from_meta_else_the_file_stem(tmp_path: Path) -> None:
     out = tmp_path / "r.html"
     result = run(EXAMPLE, "--format", "html", "-o", out, "--target-stage", "5",
                  "--branch-order", "CAB")  # fmt: skip
     assert result.exit_code == 0, result.output
     page = out.read_text("utf-8")
-    assert "<h1>stage-3-department</h1>" in page
+    assert "<h1>Example District Hospital (example data)</h1>" in page
     assert "Master branch C:" in page and "Master branch A:" not in page
+    data = json.loads(EXAMPLE.read_text("utf-8"))
+    del data["meta"]
+    plain = tmp_path / "my-department.json"
+    plain.write_text(json.dumps(data), "utf-8")
+    assert run(plain, "--format", "html", "-o", out).exit_code == 0
+    assert "<h1>my-department</h1>" in out.read_text("utf-8")
 
 
 def test_csv_is_the_checklist_and_organisation_option_wins(answers: Path, tmp_path: Path) -> None:
