@@ -105,6 +105,22 @@ def test_clear_answer_button_clears_value_and_redraws_the_question(
     assert stored(assessment, "SI-03").value is None
 
 
+def test_saving_the_same_answer_again_writes_nothing_and_says_so(alice_client, assessment) -> None:
+    alice_client.post(answer_url(assessment, "SI-03"), {"value": "yes", "version": "0"})
+    response = alice_client.post(
+        answer_url(assessment, "SI-03"), {"value": "yes", "version": "1"}, **HTMX
+    )
+    assert "Saved; nothing had changed" in response.content.decode()
+    # The whole question redrawn ("replace") still says who saved it last, and when.
+    redrawn = alice_client.post(
+        answer_url(assessment, "SI-03"), {"value": "yes", "version": "1", "replace": "1"}, **HTMX
+    ).content.decode()
+    assert "Last saved" in redrawn and "by Alice Admin" in redrawn
+    assert 'id="q-SI-03-version" value="1"' in redrawn
+    assert stored(assessment, "SI-03").version == 1
+    assert AnswerChange.objects.filter(answer__assessment=assessment).count() == 1
+
+
 def test_history_lists_every_change_with_who_and_old_to_new(alice_client, bob, assessment) -> None:
     first = answer(assessment, bob, "SI-03", False)
     alice_client.post(

@@ -58,8 +58,8 @@ def answers_by_criterion(assessment: Assessment) -> dict[str, Answer]:
 def answer_values(assessment: Assessment) -> dict[str, AnswerValue]:
     """The core's answer values in one light query (no model instances); unanswered are absent.
 
-    Used where only skip logic and progress are needed (the autosave response), so a save
-    never loads full answer rows, evidence or history of other criteria.
+    For where only skip logic and progress are needed. The autosave gets the same values from
+    `answer_save_with_values`, which reads them with the answer it saves.
     """
     values: dict[str, AnswerValue] = {}
     rows = Answer.objects.filter(assessment=assessment).values_list(

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from diam.model.schema import Model
 from diam.paths import DEFAULT_MODEL_ID, shipped_model
-from diam.scoring.answers import InvalidValue, NotApplicable, parse_answer
+from diam.scoring.answers import AnswerValue, InvalidValue, NotApplicable, parse_answer
 from diam.scoring.engine import score
 from diam.scoring.result import Result
 from diam.web.accounts.models import Organisation, User
@@ -105,7 +105,6 @@ def _raw_for_core(*, value: Any, na: bool, justification: str, comment: str) -> 
     return raw
 
 
-@transaction.atomic
 def answer_save(
     *,
     assessment: Assessment,
@@ -122,8 +121,52 @@ def answer_save(
     Raises `InvalidValue` (nothing saved) for a value that does not fit the criterion,
     `AnswerConflict` when `expected_version` is stale, `AssessmentLocked` after submission.
     """
+    return answer_save_with_values(
+        assessment=assessment,
+        criterion_id=criterion_id,
+        value=value,
+        na=na,
+        justification=justification,
+        comment=comment,
+        expected_version=expected_version,
+        user=user,
+    ).answer
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    """A saved answer and every answer's core value just before the save (unanswered absent).
+
+    The values come from the query that reads the saved answer, under the assessment's lock,
+    so the survey's progress and skip-logic check after an autosave cost no query of their own.
+    """
+
+    answer: Answer
+    values_before: dict[str, AnswerValue]
+
+
+# Read for every answer of the assessment when saving one; the rest of the saved answer's row
+# (who and when) is loaded only if shown unchanged or in a conflict, which are rare.
+_LIGHT_FIELDS = ("id", "criterion_id", "value", "na", "justification", "comment", "version")
+_ANSWER_LOADED = ("id", "assessment_id", *_LIGHT_FIELDS[1:])
+
+
+@transaction.atomic
+def answer_save_with_values(
+    *,
+    assessment: Assessment,
+    criterion_id: str,
+    value: Any,
+    na: bool = False,
+    justification: str = "",
+    comment: str = "",
+    expected_version: int | None,
+    user: User,
+) -> SavedAnswer:
+    """`answer_save`, also returning the values before the save (see `SavedAnswer`)."""
     # The row lock is what every write to an assessment's answers waits for (here, evidence_add,
-    # submission), so the answer read below is current and no one else can insert it meanwhile.
+    # submission), so the answers read below are current and no one can change or insert one
+    # before this transaction ends: no lock on the answer rows themselves is needed.
     locked = (
         Assessment.objects.select_for_update()
         .only("title", "status", "model_id", "model_version")
@@ -140,11 +183,18 @@ def answer_save(
     parsed, _ = parse_answer(
         criterion, _raw_for_core(value=value, na=na, justification=justification, comment=comment)
     )
-    answer = (
-        Answer.objects.select_for_update()
-        .filter(assessment_id=locked.pk, criterion_id=criterion_id)
-        .first()
-    )
+    before: dict[str, AnswerValue] = {}
+    answer: Answer | None = None
+    rows = Answer.objects.filter(assessment_id=locked.pk).values_list(*_LIGHT_FIELDS)
+    for row in rows:
+        cid, stored, stored_na, stored_justification = row[1:5]
+        if stored_na:
+            before[cid] = NotApplicable(stored_justification)
+        elif stored is not None:
+            before[cid] = stored
+        if cid == criterion_id:
+            # from_db takes the values in the model's field order; the others stay deferred.
+            answer = Answer.from_db(rows.db, _ANSWER_LOADED, [row[0], locked.pk, *row[1:]])
     # A first answer is inserted once, with its values: no get_or_create (its savepoint, an
     # empty row and then an update), and nothing is written when nothing changes.
     new_row = answer is None
@@ -160,7 +210,7 @@ def answer_save(
     answer.comment = comment
     new = answer.snapshot()
     if new == old:
-        return answer
+        return SavedAnswer(answer, before)
     answer.version += 1
     answer.updated_by = user
     if new_row:
@@ -168,7 +218,7 @@ def answer_save(
     else:
         answer.save(update_fields=_ANSWER_FIELDS)
     AnswerChange.objects.create(answer=answer, changed_by=user, old=old, new=new)
-    return answer
+    return SavedAnswer(answer, before)
 
 
 _ANSWER_FIELDS = ("value", "na", "justification", "comment", "version", "updated_by", "updated_at")

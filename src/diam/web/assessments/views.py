@@ -32,7 +32,7 @@ from diam.web.assessments.services import (
     AnswerConflict,
     AssessmentLocked,
     EvidenceRejected,
-    answer_save,
+    answer_save_with_values,
     assessment_create,
     assessment_reopen,
     assessment_submit,
@@ -224,7 +224,6 @@ def answer_save_view(request: HttpRequest, assessment_id: int, criterion_id: str
         user=user, assessment_id=assessment_id, need="edit"
     )
     criterion = _criterion(assessment, criterion_id)
-    htmx = _is_htmx(request)
     form = AnswerForm(request.POST, criterion=criterion)
     if assessment.is_locked:
         return _locked(request, assessment, criterion)
@@ -233,11 +232,10 @@ def answer_save_view(request: HttpRequest, assessment_id: int, criterion_id: str
         clear = bool(request.POST.get("clear"))
         # "Replace it with my answer" after a conflict: the whole question is redrawn.
         replace = clear or bool(request.POST.get("replace"))
-        # The values before the save give the progress and skip-logic change without a
-        # second read of every answer (see selectors.save_outcome).
-        before = selectors.answer_values(assessment) if htmx else {}
         try:
-            answer = answer_save(
+            # The values before the save (read with the answer, under the lock) give the
+            # progress and skip-logic change without another read (see selectors.save_outcome).
+            saved = answer_save_with_values(
                 assessment=assessment,
                 criterion_id=criterion.id,
                 value=None if clear else data["value"],
@@ -254,7 +252,16 @@ def answer_save_view(request: HttpRequest, assessment_id: int, criterion_id: str
         except AssessmentLocked:
             return _locked(request, assessment, criterion)
         else:
-            return _saved(request, assessment, membership, criterion, form, answer, before, replace)
+            return _saved(
+                request,
+                assessment,
+                membership,
+                criterion,
+                form,
+                saved.answer,
+                saved.values_before,
+                replace,
+            )
     return _invalid(request, assessment, membership, criterion, form)
 
 
