@@ -112,6 +112,16 @@ TEMPLATES = [
 _database_url = os.environ.get("DATABASE_URL", "")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    _prepared = env_bool("DIAM_PG_PREPARED_STATEMENTS", False)
+    if _prepared and "postgresql" in DATABASES["default"]["ENGINE"]:
+        # Server-side binding lets psycopg prepare a statement the fifth time it runs, so
+        # PostgreSQL stops parsing and planning the same few queries: half its CPU per answer
+        # autosave (docs/configuration.md). Off by default: Django binds client-side because a
+        # few ORM expressions cannot be sent as typed parameters, and a transaction-pooling
+        # PgBouncer older than 1.21 cannot keep prepared statements.
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=5
+        )
 else:
     DATABASES = {
         "default": {
