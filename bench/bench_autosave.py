@@ -5,6 +5,11 @@ the same server, p95 <= 50 ms at 20 clients. wrk drives both; every autosave req
 save (each goes to a fresh criterion of one of many assessments, with the right version), so
 none is refused as a conflict. Uses PostgreSQL when DATABASE_URL is set (a `diam_bench`
 database next to it, recreated), else SQLite in a temporary directory.
+
+The machine is shared by wrk, gunicorn and the database, so req/s moves with whatever else
+runs; the CPU per request (gunicorn's processes and PostgreSQL's, from /proc) is the steadier
+figure, printed with what the rest of the machine used during the autosave run. The server
+gets this environment, so e.g. DIAM_PG_PREPARED_STATEMENTS=1 applies (docs/configuration.md).
 """
 
 from __future__ import annotations
@@ -129,7 +134,49 @@ end
 """
 
 
-def run_wrk(url: str, script: Path) -> dict[str, float]:
+def _cpu_seconds(pid: str) -> float:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def server_cpu(server_pid: int, database: bool) -> dict[str, float]:
+    """CPU seconds so far: gunicorn (master, workers), PostgreSQL's processes, the whole machine."""
+    out = {"gunicorn": 0.0, "postgres": 0.0, "machine": 0.0}
+    if not Path("/proc/self/stat").exists():
+        return out
+    jiffies = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = jiffies[3] + jiffies[4]  # idle + iowait
+    out["machine"] = (sum(jiffies[:7]) - idle) / os.sysconf("SC_CLK_TCK")  # steal excluded
+    for pid in (p.name for p in Path("/proc").iterdir() if p.name.isdigit()):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        comm, ppid = stat[stat.index("(") + 1 : stat.rindex(")")], stat.rsplit(")", 1)[1].split()[1]
+        if pid == str(server_pid) or ppid == str(server_pid):
+            out["gunicorn"] += _cpu_seconds(pid)
+        elif database and comm == "postgres":
+            out["postgres"] += _cpu_seconds(pid)
+    return out
+
+
+def run_wrk(
+    url: str, script: Path, server_pid: int = 0, database: bool = False
+) -> dict[str, float]:
+    """wrk's figures, plus the server's CPU milliseconds per request during the run."""
+    before = server_cpu(server_pid, database)
+    result = _wrk(url, script)
+    after = server_cpu(server_pid, database)
+    for name in before:
+        result[f"cpu_{name}"] = (after[name] - before[name]) * 1000 / max(result["requests"], 1)
+    return result
+
+
+def _wrk(url: str, script: Path) -> dict[str, float]:
     out = subprocess.run(
         ["wrk", "-t2", f"-c{CLIENTS}", f"-d{DURATION}", "-s", str(script), url],
         capture_output=True,
@@ -196,8 +243,8 @@ def main() -> None:
                 time.sleep(0.1)
         base = f"http://127.0.0.1:{port}"
         run_wrk(base + "/healthz", get)  # warm-up
-        hello = run_wrk(base + "/healthz", get)
-        save = run_wrk(base, post)
+        hello = run_wrk(base + "/healthz", get, server.pid, bool(database))
+        save = run_wrk(base, post, server.pid, bool(database))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
@@ -210,6 +257,13 @@ def main() -> None:
         f"autosave:    {save['rps']:,.0f} req/s, p50 {save['p50']:.1f} ms, "
         f"p95 {save['p95']:.1f} ms, p99 {save['p99']:.1f} ms, "
         f"{int(save['non2xx'])} non-2xx of {int(save['requests'])}"
+    )
+    database_cpu = f", PostgreSQL {save['cpu_postgres']:.2f} ms" if database else ""
+    rest = save["cpu_machine"] - save["cpu_gunicorn"] - save["cpu_postgres"]
+    print(
+        f"CPU per request: hello-world gunicorn {hello['cpu_gunicorn']:.2f} ms; "
+        f"autosave gunicorn {save['cpu_gunicorn']:.2f} ms{database_cpu}, "
+        f"rest of the machine {rest:.2f} ms (wrk, kernel; more means other programs ran)"
     )
     print(
         f"ratio: {ratio:.0f} % of hello-world (target >= 40 %: "
