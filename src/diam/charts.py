@@ -490,14 +490,23 @@ def box_plot_svg(
     scale_max: float = 100,
     k: int = 5,
     unit: str = "%",
+    reasons: Sequence[str | None] | None = None,
 ) -> str:
     """Box plots (p25-p75 box, median line, min-max whiskers) with the organisation as a dot.
 
-    A row whose box is `None` is suppressed by disclosure control and says so (fewer than `k`
-    organisations). The organisation's own value (third item) may be `None`.
+    A row whose box is `None` is suppressed by disclosure control and says so: "fewer than `k`
+    organisations", or the row's own reason from `reasons` (aligned with `rows`) when given,
+    e.g. a differencing rule. The organisation's own value (third item) may be `None`.
     """
     if scale_max <= 0:
         raise ValueError("scale_max must be positive")
+    if reasons is not None and len(reasons) != len(rows):
+        raise ValueError("reasons must have one entry per row")
+
+    def why(i: int) -> str:
+        reason = reasons[i] if reasons is not None else None
+        return reason or f"fewer than {k} organisations"
+
     label_w, plot_w, n_w = 230.0, 360.0, 70.0
     row_h, top = 30.0, 26.0
     width = label_w + plot_w + n_w + 20
@@ -507,17 +516,27 @@ def box_plot_svg(
         return f"{_n(v)}{unit}"
 
     desc_parts = []
-    for label, box, own in rows:
+    for i, (label, box, own) in enumerate(rows):
         mine = f"; this organisation {fmt(own)}" if own is not None else ""
         if box is None:
-            desc_parts.append(f"{label}: suppressed (fewer than {k} organisations){mine}")
+            desc_parts.append(f"{label}: suppressed ({why(i)}){mine}")
         else:
             desc_parts.append(
                 f"{label}: median {fmt(box.median)}, quartiles {fmt(box.p25)}-{fmt(box.p75)}, "
                 f"range {fmt(box.minimum)}-{fmt(box.maximum)}, n={box.n}{mine}"
             )
     out = [
-        _open("box", width, height, title, "; ".join(desc_parts) + ".", tuple(rows), scale_max, k)
+        _open(
+            "box",
+            width,
+            height,
+            title,
+            "; ".join(desc_parts) + ".",
+            tuple(rows),
+            scale_max,
+            k,
+            tuple(reasons or ()),
+        )
     ]
     x0 = label_w + 10
 
@@ -550,7 +569,7 @@ def box_plot_svg(
                 _text(
                     x0 + 8,
                     mid + 4,
-                    f"suppressed (fewer than {k} organisations)",
+                    _truncate(f"suppressed ({why(i)})", 64),
                     size=10.5,
                     fill=MUTED,
                     extra=' font-style="italic"',

@@ -197,7 +197,15 @@ def test_docx_has_the_sections_and_the_gaps(example_report: Report) -> None:
 
 def test_xlsx_has_one_sheet_per_table_and_one_row_per_item(example_report: Report) -> None:
     book = load_workbook(io.BytesIO(render_xlsx(example_report)))
-    assert book.sheetnames == ["Summary", "Focus areas", "Gaps", "Roadmap", "Checklist", "Answers"]
+    assert book.sheetnames == [
+        "Summary",
+        "Focus areas",
+        "Benchmark",
+        "Gaps",
+        "Roadmap",
+        "Checklist",
+        "Answers",
+    ]
 
     def rows(name: str) -> list[tuple[object, ...]]:
         return list(book[name].iter_rows(min_row=2, values_only=True))

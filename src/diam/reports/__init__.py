@@ -4,6 +4,7 @@
 `render_docx` and `render_xlsx` read it, so every format carries the same content.
 """
 
+from diam.reports.benchmark import PeerArea, PeerSection
 from diam.reports.document import Report, build_report
 from diam.reports.gaps import Gap, GapReport, find_gaps
 from diam.reports.procurement import (
@@ -19,6 +20,8 @@ __all__ = [
     "Checklist",
     "Gap",
     "GapReport",
+    "PeerArea",
+    "PeerSection",
     "Report",
     "Roadmap",
     "build_checklist",

@@ -19,6 +19,7 @@ from diam.model.schema import (
     NumberAnswer,
     PercentAnswer,
 )
+from diam.reports.benchmark import BENCHMARK_PLACEHOLDER, PeerSection
 from diam.reports.gaps import GapReport, find_gaps, in_display_order
 from diam.reports.procurement import DISCLAIMER, Checklist, build_checklist
 from diam.reports.roadmap import Roadmap, RoadmapStep, build_roadmap
@@ -38,6 +39,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("summary", "Executive summary"),
     ("ladder", "Stage ladder"),
     ("focus-areas", "Focus areas"),
+    ("benchmark", "Benchmark"),
     ("gaps", "Gaps"),
     ("roadmap", "Roadmap"),
     ("checklist", "Procurement checklist"),
@@ -137,6 +139,8 @@ class Report:
 
     sections: tuple[tuple[str, str], ...] = SECTIONS
     peer_placeholder: str = PEER_PLACEHOLDER
+    benchmark: PeerSection | None = None  # None: benchmarks are not available (yet)
+    benchmark_placeholder: str = BENCHMARK_PLACEHOLDER
 
     @property
     def title(self) -> str:
@@ -185,14 +189,17 @@ def build_report(
     status: str = "self-assessed",
     target_stage: int | None = None,
     branch_order: Sequence[str] | str | None = None,
-    peer_medians: Mapping[str, float] | None = None,
+    peer_medians: Mapping[str, float | None] | None = None,
     result: Result | None = None,
+    benchmark: PeerSection | None = None,
 ) -> Report:
     """Score (unless `result` is given) and assemble every section of the report.
 
     `values` are validated answer values (as from `parse_answer_file`); `peer_medians` maps
-    focus-area codes to a peer median percent. Raises `ValueError` for an unknown status, a
-    target stage that is out of range or not above the current stage, or a bad branch order.
+    focus-area codes to a peer median percent (None: hidden) and `benchmark` is the
+    organisation's position among its peers (the Benchmark section). Raises `ValueError` for
+    an unknown status, a target stage that is out of range or not above the current stage, or
+    a bad branch order.
     """
     if status not in STATUS_LABELS:
         raise ValueError(
@@ -293,4 +300,5 @@ def build_report(
         answers=tuple(answers),
         result=result,
         has_respondents=bool(answered_by),
+        benchmark=benchmark,
     )

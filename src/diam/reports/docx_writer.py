@@ -22,7 +22,17 @@ from docx.text.paragraph import Paragraph
 
 from diam.charts import pct_text
 from diam.reports.document import Report
-from diam.reports.render import DOCX_CHART_NOTE, LEVEL, format_date, format_datetime
+from diam.reports.render import (
+    DEMO_NOTE,
+    DOCX_CHART_NOTE,
+    LEVEL,
+    PERCENTILE_NOTE,
+    benchmark_intro,
+    benchmark_rows,
+    format_date,
+    format_datetime,
+    number_text,
+)
 
 PRIMARY = RGBColor(0x1D, 0x4E, 0x89)
 MUTED = RGBColor(0x5B, 0x66, 0x73)
@@ -284,6 +294,47 @@ class DocxWriter:
             )
             self._para(r.peer_placeholder, muted=True)
 
+    def _benchmark(self) -> None:
+        r = self.report
+        b = r.benchmark
+        self._heading("benchmark")
+        if b is None:
+            self._para(r.benchmark_placeholder, muted=True)
+            return
+        self._para(benchmark_intro(r, b))
+        if b.includes_demo:
+            self._para(DEMO_NOTE, muted=True)
+        self._table(
+            ("Figure", "Value"),
+            [
+                ("Peer group", f"{b.group_label} ({b.n} organisations)"),
+                ("Median stage", f"{number_text(b.median_stage)} (n = {b.n})"),
+                (
+                    "This organisation",
+                    "—" if b.own_stage is None else f"stage {b.own_stage} (latest submitted)",
+                ),
+                (
+                    "Percentile rank",
+                    "—"
+                    if b.own_stage is None
+                    else number_text(b.own_percentile)
+                    + (f" (n = {b.own_percentile_n} peers)" if b.own_percentile_n else ""),
+                ),
+            ],
+            (5, 12.4),
+        )
+        if b.basis:
+            self._para(f"{b.basis} {PERCENTILE_NOTE}", muted=True)
+        self._table(
+            ("Code", "Focus area", "This assessment", "Peer median", "n"),
+            benchmark_rows(r, b),
+            (1.6, 8.4, 2.8, 2.8, 1.8),
+        )
+        if b.notes:
+            self._para("Hidden figures:", muted=True)
+            for note in b.notes:
+                self._para(note, style="List Bullet")
+
     def _gaps(self) -> None:
         g = self.report.gaps
         self._heading("gaps")
@@ -399,6 +450,7 @@ class DocxWriter:
         self._summary()
         self._ladder()
         self._focus()
+        self._benchmark()
         self._gaps()
         self._roadmap()
         self._checklist()

@@ -17,6 +17,7 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 
 from diam import __version__
 from diam.charts import ladder_svg, pct_text, radar_svg
+from diam.reports.benchmark import PeerSection
 from diam.reports.document import FocusAreaRow, Report, Summary
 from diam.reports.gaps import Gap, GapGroup, ReferenceLink
 from diam.reports.procurement import HEADER as CHECKLIST_HEADER
@@ -80,6 +81,7 @@ def render_html(report: Report) -> str:
             _summary(report),
             _ladder(report),
             _focus_areas(report),
+            _benchmark(report),
             _gaps(report),
             _roadmap(report),
             _checklist(report),
@@ -300,6 +302,102 @@ def _focus_areas(report: Report) -> str:
     return _chapter(report, "focus-areas", content)
 
 
+def number_text(value: float | None) -> str:
+    """`3`, `3.5` or `3.12`; `hidden` for a hidden figure."""
+    if value is None:
+        return "hidden"
+    return f"{round(value, 2):g}"
+
+
+def benchmark_intro(report: Report, b: PeerSection) -> str:
+    return (
+        f"How {report.cover.organisation} compares with its peer group {b.group_label} "
+        f"({b.n} organisations with a submitted or validated assessment that take part in "
+        f"benchmarking). Every figure is computed from at least {b.k} organisations; a hidden "
+        "figure says why."
+    )
+
+
+def benchmark_position(b: PeerSection) -> str:
+    if b.own_stage is None:
+        return "no submitted assessment"
+    if b.own_percentile is None:
+        return f"stage {b.own_stage}; percentile rank hidden"
+    return (
+        f"stage {b.own_stage}: percentile rank {number_text(b.own_percentile)} "
+        f"among {b.own_percentile_n} peers"
+    )
+
+
+def benchmark_rows(report: Report, b: PeerSection) -> list[tuple[str, str, str, str, str]]:
+    """(code, name, own percent, peer median, n) per focus area."""
+    own = {f.code: f.percent for f in report.focus_areas}
+    return [
+        (
+            a.code,
+            a.name,
+            pct_text(own.get(a.code)),
+            "hidden" if a.median is None else pct_text(a.median),
+            "" if a.n is None else str(a.n),
+        )
+        for a in b.areas
+    ]
+
+
+DEMO_NOTE = (
+    "These benchmarks include synthetic demonstration organisations (created by the diam demo "
+    "command), not real ones."
+)
+PERCENTILE_NOTE = (
+    "The percentile rank is the share of peers below the organisation's stage plus half of "
+    "those at the same stage (50 is the middle)."
+)
+
+
+def _benchmark(report: Report) -> str:
+    b = report.benchmark
+    if b is None:
+        return _chapter(
+            report, "benchmark", f'<p class="note">{e(report.benchmark_placeholder)}</p>'
+        )
+    parts = [f"<p>{e(benchmark_intro(report, b))}</p>"]
+    if b.includes_demo:
+        parts.append(f'<p class="note">{e(DEMO_NOTE)}</p>')
+    parts += [
+        '<div class="figures">',
+        _figure(f"{b.n}", f"organisations in {b.group_label}"),
+        _figure(number_text(b.median_stage), f"median stage (n = {b.n})"),
+        _figure(
+            "—" if b.own_stage is None else f"Stage {b.own_stage}",
+            "this organisation (latest submitted)",
+        ),
+        _figure(
+            number_text(b.own_percentile) if b.own_stage is not None else "—",
+            "percentile rank"
+            + (f" (n = {b.own_percentile_n} peers)" if b.own_percentile_n else ""),
+        ),
+        "</div>",
+    ]
+    if b.basis:
+        parts.append(f'<p class="muted">{e(b.basis)} {e(PERCENTILE_NOTE)}</p>')
+    rows = [
+        [e(code), e(name), own, e(median), e(n)]
+        for code, name, own, median, n in benchmark_rows(report, b)
+    ]
+    parts.append(
+        _table(
+            (9, 47, 14, 16, 14),
+            ("Code", "Focus area", "This assessment", "Peer median", "n"),
+            rows,
+            numeric=(2, 3, 4),
+        )
+    )
+    if b.notes:
+        items = "".join(f"<li>{e(note)}</li>" for note in b.notes)
+        parts.append(f'<p class="muted small">Hidden figures:</p><ul class="small">{items}</ul>')
+    return _chapter(report, "benchmark", "\n".join(parts))
+
+
 def _clean(text: str) -> str:
     return " ".join(text.split())
 
@@ -506,7 +604,7 @@ def render_docx(report: Report) -> bytes:
 
 
 def render_xlsx(report: Report) -> bytes:
-    """A workbook: Summary, Focus areas, Gaps, Roadmap, Checklist, Answers."""
+    """A workbook: Summary, Focus areas, Benchmark, Gaps, Roadmap, Checklist, Answers."""
     workbook = Workbook()
     summary = workbook.active
     assert summary is not None
@@ -539,6 +637,7 @@ def render_xlsx(report: Report) -> bytes:
         [(f.code, f.name, f.met, f.total, f.percent, f.peer_median) for f in report.focus_areas],
         (8, 44, 8, 8, 10, 12),
     )
+    _benchmark_sheet(workbook, report)
     gaps = workbook.create_sheet("Gaps")
     write_table(
         gaps,
@@ -624,3 +723,28 @@ def render_xlsx(report: Report) -> bytes:
         (11, 10, 12, 60, 24, 14, 40, 20, 17),
     )
     return to_bytes(workbook)
+
+
+def _benchmark_sheet(workbook: Workbook, report: Report) -> None:
+    sheet = workbook.create_sheet("Benchmark")
+    b = report.benchmark
+    if b is None:
+        write_table(sheet, ("Benchmark",), [(report.benchmark_placeholder,)], (100,))
+        return
+    rows: list[tuple[object, ...]] = [
+        ("Peer group", b.group_label, "", "", b.n),
+        ("Median stage", "", "", b.median_stage, b.n),
+        ("This organisation", benchmark_position(b), "", b.own_stage, ""),
+        ("Percentile rank", "", "", b.own_percentile, b.own_percentile_n),
+    ]
+    own = {f.code: f.percent for f in report.focus_areas}
+    rows += [(a.code, a.name, own.get(a.code), a.median, a.n) for a in b.areas]
+    rows += [("Hidden", note, "", "", "") for note in b.notes]
+    if b.includes_demo:
+        rows.append(("Note", DEMO_NOTE, "", "", ""))
+    write_table(
+        sheet,
+        ("Item", "Focus area / detail", "This assessment (%)", "Peer value", "n"),
+        rows,
+        (18, 60, 18, 12, 8),
+    )

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "diam.web.accounts",
     "diam.web.assessments",
     "diam.web.reports",
+    "diam.web.benchmarks",
 ]
 
 MIDDLEWARE = [

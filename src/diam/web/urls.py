@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("diam.web.accounts.urls")),
     path("", include("diam.web.assessments.urls")),
     path("", include("diam.web.reports.urls")),
+    path("", include("diam.web.benchmarks.urls")),
 ]

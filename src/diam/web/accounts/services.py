@@ -130,10 +130,17 @@ def organisation_register(
 def organisation_update(
     *, organisation: Organisation, details: OrganisationDetails
 ) -> Organisation:
-    """Save what the admin stated about the organisation."""
+    """Save what the admin stated about the organisation.
+
+    Its benchmark rows follow (consent, country, region, type and size are peer attributes);
+    they only change, and the benchmarks are only rebuilt, when one of those changed.
+    """
+    from diam.web.benchmarks.services import benchmark_organisation_refresh
+
     _apply_details(organisation, details)
     organisation.full_clean()
     organisation.save()
+    benchmark_organisation_refresh(organisation=organisation)
     return organisation
 
 

@@ -229,8 +229,18 @@ def assessment_result(assessment: Assessment) -> Result:
     return score(model_for(assessment), assessment.to_core())
 
 
+def _benchmark_refresh(assessment: Assessment) -> None:
+    """Recompute the organisation's benchmark row for the assessment's model (benchmarks app)."""
+    from diam.web.benchmarks.services import benchmark_entry_refresh
+
+    benchmark_entry_refresh(organisation=assessment.organisation, model_id=assessment.model_id)
+
+
 def assessment_rescore(*, assessment: Assessment, result: Result | None = None) -> bool:
-    """Store the denormalised result; True when a previously stored stage changed."""
+    """Store the denormalised result; True when a previously stored stage changed.
+
+    A submitted or validated assessment's new result also refreshes the benchmark row.
+    """
     result = result or assessment_result(assessment)
     changed = assessment.stage is not None and assessment.stage != result.stage
     assessment.stage = result.stage
@@ -250,6 +260,8 @@ def assessment_rescore(*, assessment: Assessment, result: Result | None = None) 
             "updated_at",
         ]
     )
+    if assessment.status in (Status.SUBMITTED, Status.VALIDATED):
+        _benchmark_refresh(assessment)
     return changed
 
 
@@ -262,7 +274,7 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
     locked.submitted_at = timezone.now()
     locked.submitted_by = user
     locked.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
-    assessment_rescore(assessment=locked)
+    assessment_rescore(assessment=locked)  # submitted now: also refreshes the benchmark row
     AssessmentEvent.objects.create(assessment=locked, kind=EventKind.SUBMITTED, user=user)
     return locked
 
@@ -277,6 +289,7 @@ def assessment_reopen(*, assessment: Assessment, user: User, reason: str) -> Ass
         raise AssessmentLocked(f"Only a submitted assessment can be reopened ({locked.status}).")
     locked.status = Status.DRAFT
     locked.save(update_fields=["status", "updated_at"])
+    _benchmark_refresh(locked)  # back to the previous submitted assessment, or out
     AssessmentEvent.objects.create(
         assessment=locked, kind=EventKind.REOPENED, user=user, reason=reason
     )

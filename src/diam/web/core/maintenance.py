@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 
 from diam.web.assessments.models import Answer, Assessment
 from diam.web.assessments.services import assessment_rescore, model_for
+from diam.web.benchmarks.services import benchmark_entries_rebuild, benchmark_refresh_paused
 
 
 @dataclass(frozen=True)
@@ -24,23 +25,28 @@ def assessments_rescore(
     batch_size: int = 500,
     progress: Callable[[int], None] | None = None,
 ) -> RescoreSummary:
-    """Recompute the stored result of every assessment (of one model), committing per batch."""
+    """Recompute the stored result of every assessment (of one model), committing per batch.
+
+    The benchmark rows are rebuilt once at the end (not refreshed per assessment).
+    """
     queryset = Assessment.objects.order_by("pk")
     if model_id:
         queryset = queryset.filter(model_id=model_id)
     ids = list(queryset.values_list("pk", flat=True))
     changed = 0
-    for start in range(0, len(ids), batch_size):
-        chunk = ids[start : start + batch_size]
-        with transaction.atomic():
-            for assessment in Assessment.objects.filter(pk__in=chunk).prefetch_related(
-                Prefetch("answers", queryset=Answer.objects.all())
-            ):
-                model = model_for(assessment)
-                if assessment.model_hash != model.content_hash:
-                    assessment.model_hash = model.content_hash
-                    assessment.save(update_fields=["model_hash"])
-                changed += assessment_rescore(assessment=assessment)
-        if progress is not None:
-            progress(len(chunk))
+    with benchmark_refresh_paused():
+        for start in range(0, len(ids), batch_size):
+            chunk = ids[start : start + batch_size]
+            with transaction.atomic():
+                for assessment in Assessment.objects.filter(pk__in=chunk).prefetch_related(
+                    Prefetch("answers", queryset=Answer.objects.all())
+                ):
+                    model = model_for(assessment)
+                    if assessment.model_hash != model.content_hash:
+                        assessment.model_hash = model.content_hash
+                        assessment.save(update_fields=["model_hash"])
+                    changed += assessment_rescore(assessment=assessment)
+            if progress is not None:
+                progress(len(chunk))
+    benchmark_entries_rebuild(model_id=model_id)
     return RescoreSummary(len(ids), changed)

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import permutations
+from typing import Any
 
 from django.apps import apps
 from django.db.models import Prefetch, prefetch_related_objects
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from diam.model.schema import CORE_STAGES, Model
-from diam.reports import Report, build_report
+from diam.reports import PeerSection, Report, build_report
 from diam.web.assessments.models import Answer, Assessment, Status
 from diam.web.assessments.services import model_for
 
@@ -61,7 +62,7 @@ def report_for_assessment(
     assessment: Assessment,
     target_stage: int | None = None,
     branch_order: Sequence[str] | str | None = None,
-    peer_medians: Mapping[str, float] | None = None,
+    peer_medians: Mapping[str, float | None] | None = None,
 ) -> Report:
     """The core `Report` for an assessment, as `diam report` would build it from its answers.
 
@@ -90,6 +91,7 @@ def report_for_assessment(
         target_stage=target_stage,
         branch_order=branch_order,
         peer_medians=peer_medians,
+        benchmark=peer_section(assessment),
     )
 
 
@@ -99,13 +101,8 @@ BENCHMARKS_APP = "diam.web.benchmarks"
 BENCHMARKS_SELECTORS = "diam.web.benchmarks.selectors"
 
 
-def peer_medians(assessment: Assessment) -> Mapping[str, float] | None:
-    """Focus-area code -> peer median percent, from the benchmarks app when it provides one.
-
-    Calls `diam.web.benchmarks.selectors.peer_medians_for(assessment)` if that app is
-    installed and defines it; otherwise None, and the report says peer comparison appears
-    once benchmarks are available. Errors inside the benchmarks code are not hidden.
-    """
+def _benchmarks_hook(name: str) -> Any:
+    """A function of the benchmarks app's selectors, or None when the app or it is missing."""
     if not apps.is_installed(BENCHMARKS_APP):
         return None
     try:
@@ -114,11 +111,31 @@ def peer_medians(assessment: Assessment) -> Mapping[str, float] | None:
         if exc.name in (BENCHMARKS_APP, BENCHMARKS_SELECTORS):
             return None
         raise
-    function = getattr(module, "peer_medians_for", None)
+    return getattr(module, name, None)
+
+
+def peer_medians(assessment: Assessment) -> Mapping[str, float | None] | None:
+    """Focus-area code -> peer median percent, from the benchmarks app when it provides one.
+
+    Calls `diam.web.benchmarks.selectors.peer_medians_for(assessment)` if that app is
+    installed and defines it; otherwise None, and the report says peer comparison appears
+    once benchmarks are available. Errors inside the benchmarks code are not hidden.
+    """
+    function = _benchmarks_hook("peer_medians_for")
     if function is None:
         return None
     medians = function(assessment)
     return dict(medians) if medians else None
+
+
+def peer_section(assessment: Assessment) -> PeerSection | None:
+    """The report's Benchmark section from `peer_section_for(assessment)` of the benchmarks
+    app, like `peer_medians`; None (the section says benchmarks are not available yet)."""
+    function = _benchmarks_hook("peer_section_for")
+    if function is None:
+        return None
+    section: PeerSection | None = function(assessment)
+    return section
 
 
 # --- the page's choices ------------------------------------------------------------------------

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from diam.web.benchmarks import views
+
+urlpatterns = [
+    path(
+        "o/<int:organisation_id>/benchmarks/",
+        views.organisation_benchmarks,
+        name="organisation_benchmarks",
+    ),
+    path("programme/statistics/", views.programme_statistics, name="programme_statistics"),
+    path("statistics/", views.public_statistics, name="public_statistics"),
+]
