@@ -1,10 +1,11 @@
 """Answer autosave over HTTP: gunicorn (2 workers) under 20 concurrent clients, on loopback.
 
-Target (docs/performance.md): autosave >= 40 % of a bare hello-world view's requests/second on
-the same server, p95 <= 50 ms at 20 clients. wrk drives both; every autosave request is a real
-save (each goes to a fresh criterion of one of many assessments, with the right version), so
-none is refused as a conflict. Uses PostgreSQL when DATABASE_URL is set (a `diam_bench`
-database next to it, recreated), else SQLite in a temporary directory.
+Target: autosave >= 40 % of a bare hello-world view's requests/second on the same server, p95
+<= 50 ms at 20 clients; figures and what bounds them: docs/configuration.md ("Autosave
+performance"). wrk drives both; every autosave request is a real save (each goes to a fresh
+criterion of one of many assessments, with the right version), so none is refused as a
+conflict. Uses PostgreSQL when DATABASE_URL is set (a `diam_bench` database next to it,
+recreated), else SQLite in a temporary directory.
 
 The machine is shared by wrk, gunicorn and the database, so req/s moves with whatever else
 runs; the CPU per request (gunicorn's processes and PostgreSQL's, from /proc) is the steadier
