@@ -9,7 +9,7 @@ mkdir -p data
 
 "$BIN/diam" model check models/radiology
 "$BIN/python" manage.py migrate --noinput -v0
-"$BIN/diam" demo --organisations "${DIAM_DEMO_ORGANISATIONS:-300}" 2>/dev/null | tee data/demo-logins.txt
+"$BIN/diam" demo --organisations "${DIAM_DEMO_ORGANISATIONS:-300}" | tee data/demo-logins.txt
 
 cat <<MSG
 

@@ -243,7 +243,7 @@ def _django() -> None:
     "--organisations",
     "-n",
     type=click.IntRange(0, 1_000_000),
-    default=60,
+    default=300,
     show_default=True,
     help="Synthetic peer organisations to create.",
 )
