@@ -1,6 +1,6 @@
 """Scoring throughput: 100,000 generated assessments against the shipped model, one core.
 
-Target (docs/benchmarks.md): >= 50,000 assessments per second with ~80 criteria. The model is
+Target (docs/performance.md): >= 50,000 assessments per second with ~80 criteria. The model is
 loaded once; answers are generated up front so only `score` is timed.
 """
 
