@@ -189,6 +189,21 @@ def _wrk(url: str, script: Path) -> dict[str, float]:
     return {k: float(v) for k, v in (kv.split("=") for kv in match.group(1).split())}
 
 
+def worker_rss_mb(master_pid: int) -> list[float]:
+    """Resident memory of each gunicorn worker (children of the master), from /proc."""
+    sizes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+            )
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(master_pid) and "VmRSS" in fields:
+            sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
+    return sorted(sizes)
+
+
 def main() -> None:
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk); skipping the HTTP benchmark")
@@ -246,6 +261,7 @@ def main() -> None:
         run_wrk(base + "/healthz", get)  # warm-up
         hello = run_wrk(base + "/healthz", get, server.pid, bool(database))
         save = run_wrk(base, post, server.pid, bool(database))
+        rss = worker_rss_mb(server.pid)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
@@ -266,6 +282,11 @@ def main() -> None:
         f"autosave gunicorn {save['cpu_gunicorn']:.2f} ms{database_cpu}, "
         f"rest of the machine {rest:.2f} ms (wrk, kernel; more means other programs ran)"
     )
+    if rss:
+        print(
+            f"worker memory after the runs: {', '.join(f'{m:.0f} MB' for m in rss)} RSS "
+            f"(target <= 200 MB: {'met' if max(rss) <= 200 else 'NOT met'})"
+        )
     print(
         f"ratio: {ratio:.0f} % of hello-world (target >= 40 %: "
         f"{'met' if ratio >= 40 else 'NOT met'}); p95 target <= 50 ms: "
