@@ -22,6 +22,10 @@ if command -v dpkg-query >/dev/null 2>&1; then
   done
 fi
 command -v npm >/dev/null 2>&1 || missing+=(npm)   # axe-core for the accessibility audits
+# Debian's python3 needs python3-venv for `python3 -m venv`.
+if [ "$(command -v python3 || true)" = /usr/bin/python3 ] && ! python3 -c 'import ensurepip' 2>/dev/null; then
+  missing+=(python3-venv)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "==> Installing system packages: ${missing[*]}"
   SUDO=""
