@@ -33,6 +33,8 @@ def sign_up(page: Page, base: str) -> None:
 
 
 def answer_percent(page: Page, cid: str, value: str) -> None:
+    # htmx binds its autosave handlers on load; a change fired earlier would go unheard.
+    page.wait_for_load_state("load")
     field = page.locator(f"#q-{cid}-value")
     field.fill(value)
     field.dispatch_event("change")
@@ -57,9 +59,11 @@ def test_a_department_signs_up_answers_together_and_sees_an_honest_stage(
     # Start an assessment and answer in two sections (autosave through htmx).
     page.goto(base + "/")
     page.get_by_role("button", name=re.compile("Start a new assessment")).click()
+    page.wait_for_url(re.compile(r"/s/SI/"))
     expect(page.locator("#q-SI-01")).to_be_visible()
     answer_percent(page, "SI-01", "99")
     expect(page.locator("#q-SI-01-status")).to_contain_text("Saved", timeout=10_000)
+    page.wait_for_load_state("load")
     page.locator("#q-SI-03-yes").check()
     expect(page.locator("#q-SI-03-status")).to_contain_text("Saved", timeout=10_000)
 
@@ -71,6 +75,7 @@ def test_a_department_signs_up_answers_together_and_sees_an_honest_stage(
 
     survey_url = page.url
     page.get_by_role("link", name=re.compile("Health information exchange")).first.click()
+    page.wait_for_url(re.compile(r"/s/HX/"))
     answer_percent(page, "HX-01", "97")
     expect(page.locator("#q-HX-01-status")).to_contain_text("Saved", timeout=10_000)
 
@@ -82,6 +87,7 @@ def test_a_department_signs_up_answers_together_and_sees_an_honest_stage(
     bob.locator("input[name=password2]").fill(PASSWORD)
     bob.get_by_role("button", name=re.compile("Accept|Join|Create")).click()
     bob.goto(survey_url)
+    bob.wait_for_load_state("load")
     bob.locator("#q-SI-04").scroll_into_view_if_needed()
     bob.locator("#q-SI-04 input[type=radio]").last.check()
     expect(bob.locator("#q-SI-04-status")).to_contain_text("Saved", timeout=10_000)
