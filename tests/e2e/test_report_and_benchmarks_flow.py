@@ -1,0 +1,38 @@
+"""The demo hospital reads its gap report, downloads the PDF and compares itself with peers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from diam.web.core.demo import DEMO_PASSWORD, demo_load
+from tests.e2e.conftest import axe_violations
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_demo_admin_downloads_the_report_and_sees_peer_benchmarks(page: Page, live_server) -> None:
+    demo_load(organisations=60, seed=5)
+    base = live_server.url
+    page.goto(f"{base}/login/")
+    page.locator("input[name=username]").fill("admin@demo.example.org")
+    page.locator("input[name=password]").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name=re.compile("Sign in")).click()
+    expect(page.locator("h1")).to_contain_text("Demo University Hospital")
+
+    page.get_by_role("link", name="Baseline assessment").first.click()
+    page.get_by_role("link", name="Gap report").first.click()
+    expect(page.get_by_role("heading", name=re.compile("Roadmap")).first).to_be_visible()
+    assert axe_violations(page) == []
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("^PDF")).first.click()
+    pdf = download.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF-") and len(pdf) > 20_000
+
+    page.goto(base + "/")
+    page.get_by_role("link", name="Benchmarks").first.click()
+    expect(page.locator("svg").first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"n\s*=\s*\d+")).first).to_be_visible()
+    assert axe_violations(page) == []
