@@ -267,6 +267,24 @@ def radar_svg(
 # --- stage ladder ----------------------------------------------------------------------------
 
 
+def _progress_bar(
+    x: float, y: float, width: float, height: float, percent: float | None, *, done: bool
+) -> list[str]:
+    """A small percent bar inside a ladder step or branch box (white on a reached/dark box)."""
+    parts = [
+        f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(width)}" height="{height}" rx="3" '
+        f'fill="#ffffff" fill-opacity="{0.35 if done else 1}" '
+        f'stroke="{"none" if done else GRID}"/>'
+    ]
+    filled = width * _clamp(percent) / 100
+    if filled > 0:
+        parts.append(
+            f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(filled)}" height="{height}" rx="3" '
+            f'fill="{"#ffffff" if done else MET}"/>'
+        )
+    return parts
+
+
 def ladder_svg(
     *,
     stages: Sequence[tuple[str, str, float | None, bool]],
@@ -307,17 +325,7 @@ def ladder_svg(
         out.append(_lines(x + 10, y + 36, _wrap(name, 16, 4), size=10, fill=ink, weight="bold"))
         # Percent bar, figure and status at the bottom of the step.
         by = base - 48
-        out.append(
-            f'<rect x="{_n(x + 10)}" y="{_n(by)}" width="{_n(step_w - 20)}" height="7" rx="3" '
-            f'fill="#ffffff" fill-opacity="{0.35 if reached else 1}" '
-            f'stroke="{GRID if not reached else "none"}"/>'
-        )
-        filled = (step_w - 20) * _clamp(percent) / 100
-        if filled > 0:
-            out.append(
-                f'<rect x="{_n(x + 10)}" y="{_n(by)}" width="{_n(filled)}" height="7" rx="3" '
-                f'fill="{"#ffffff" if reached else MET}"/>'
-            )
+        out += _progress_bar(x + 10, by, step_w - 20, 7, percent, done=reached)
         out.append(
             _text(x + 10, base - 25, f"{pct_text(percent)} met", size=10.5, weight="bold", fill=ink)
         )
@@ -384,17 +392,7 @@ def ladder_svg(
             x = bx + 10
             out.append(_lines(x, y + 32, _wrap(name, 30, 2), size=10, fill=ink, weight="bold"))
             by = y + box_h - 14
-            out.append(
-                f'<rect x="{_n(x)}" y="{_n(by)}" width="{_n(bw - 70)}" height="6" rx="3" '
-                f'fill="#ffffff" fill-opacity="{0.35 if mastered else 1}" '
-                f'stroke="{"none" if mastered else GRID}"/>'
-            )
-            filled = (bw - 70) * _clamp(percent) / 100
-            if filled > 0:
-                out.append(
-                    f'<rect x="{_n(x)}" y="{_n(by)}" width="{_n(filled)}" height="6" rx="3" '
-                    f'fill="{"#ffffff" if mastered else MET}"/>'
-                )
+            out += _progress_bar(x, by, bw - 70, 6, percent, done=mastered)
             out.append(
                 _text(
                     bx + bw - 10,
