@@ -99,7 +99,7 @@ def prepare(env: dict[str, str]) -> tuple[str, str, list[str]]:
     # Spread consecutive requests over assessments, as 20 people on 20 surveys would.
     requests = [f'{{"/a/{aid}/answer/{cid}/", "{body}"}}' for cid, body in bodies for aid in ids]
     cookie = f"sessionid={session.session_key}; csrftoken={csrf}"
-    return cookie, csrf, requests
+    return cookie, csrf, requests, ids
 
 
 LUA_POST = """
@@ -122,6 +122,26 @@ request = function()
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Referer"] = "http://127.0.0.1/",
   }, r[2])
+end
+"""
+
+LUA_SIGNED_IN = """
+request = function()
+  return wrk.format("GET", "/bench/signed-in/", {["Cookie"] = "%s"})
+end
+"""
+
+LUA_WRITE = """
+ids = {%s}
+n = 0
+request = function()
+  n = n + 1
+  return wrk.format("POST", "/bench/write/", {
+    ["Cookie"] = "%s",
+    ["X-CSRFToken"] = "%s",
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Referer"] = "http://127.0.0.1/",
+  }, "assessment=" .. ids[n %% #ids + 1])
 end
 """
 
@@ -224,11 +244,21 @@ def main() -> None:
         env["DATABASE_URL"] = database
     else:
         env.pop("DATABASE_URL", None)
-    cookie, csrf, requests = prepare(env)
+    cookie, csrf, requests, ids = prepare(env)
     post = tmp / "post.lua"
     post.write_text(LUA_POST % (",".join(requests), cookie, csrf) + LUA_DONE)
     get = tmp / "get.lua"
     get.write_text(LUA_DONE)
+    signed_in = tmp / "signed-in.lua"
+    signed_in.write_text(LUA_SIGNED_IN % cookie + LUA_DONE)
+    write = tmp / "write.lua"
+    write.write_text(LUA_WRITE % (",".join(map(str, ids)), cookie, csrf) + LUA_DONE)
+    # The production settings and URLs plus the two reference views (bench/autosave_site.py).
+    server_env = {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "autosave_site",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "bench"), env.get("PYTHONPATH")])),
+    }
     port = free_port()
     subprocess.run(
         [str(BIN / "python"), "manage.py", "collectstatic", "--noinput", "-v0"],
@@ -248,7 +278,7 @@ def main() -> None:
             "warning",
         ],
         cwd=ROOT,
-        env=env,
+        env=server_env,
     )
     try:
         for _ in range(100):
@@ -260,6 +290,8 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         run_wrk(base + "/healthz", get)  # warm-up
         hello = run_wrk(base + "/healthz", get, server.pid, bool(database))
+        floor_read = run_wrk(base, signed_in, server.pid, bool(database))
+        floor_write = run_wrk(base, write, server.pid, bool(database))
         save = run_wrk(base, post, server.pid, bool(database))
         rss = worker_rss_mb(server.pid)
     finally:
@@ -270,6 +302,13 @@ def main() -> None:
     backend = "PostgreSQL" if database else "SQLite"
     print(f"database: {backend}; gunicorn 2 workers; wrk {CLIENTS} connections, {DURATION}")
     print(f"hello-world: {hello['rps']:,.0f} req/s, p95 {hello['p95']:.1f} ms")
+    for label, run in (("signed-in GET", floor_read), ("one-row write", floor_write)):
+        print(
+            f"{label}: {run['rps']:,.0f} req/s = {run['rps'] / hello['rps'] * 100:.0f} % of "
+            f"hello-world, p95 {run['p95']:.1f} ms, {int(run['non2xx'])} non-2xx; CPU per "
+            f"request gunicorn {run['cpu_gunicorn']:.2f} ms"
+            + (f", PostgreSQL {run['cpu_postgres']:.2f} ms" if database else "")
+        )
     print(
         f"autosave:    {save['rps']:,.0f} req/s, p50 {save['p50']:.1f} ms, "
         f"p95 {save['p95']:.1f} ms, p99 {save['p99']:.1f} ms, "
