@@ -12,17 +12,18 @@ def test_autosave_uses_a_fixed_number_of_queries(
 ) -> None:
     fill_example(assessment, alice)  # many answers: the count must not grow with them
     current = assessment.answers.get(criterion_id="SI-01").version
-    # session, user, assessment with its organisation and the membership (one query); then in
-    # the service's transaction: lock, every answer's values (the saved one included), update,
-    # change record. 7, plus the savepoint and its release that stand in for BEGIN/COMMIT
-    # inside the test's transaction. No history, no evidence, no separate progress read.
-    with django_assert_num_queries(9):
+    # session, user; then in one transaction: the assessment with its organisation and the
+    # membership, read under the assessment's row lock (one query), every answer's values (the
+    # saved one included), update, change record. 6, plus the savepoint and its release that
+    # stand in for BEGIN/COMMIT inside the test's transaction. No history, no evidence, no
+    # separate lock or progress read.
+    with django_assert_num_queries(8):
         response = alice_client.post(
             answer_url(assessment, "SI-01"), {"value": "98", "version": str(current)}, **HTMX
         )
     assert response.status_code == 200
     # A first answer is the same count: one INSERT with its values (no get_or_create).
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = alice_client.post(
             answer_url(assessment, "CD-08"), {"value": "yes", "version": "0"}, **HTMX
         )

@@ -12,21 +12,27 @@ from diam.web.assessments.models import Assessment
 
 
 def assessment_get_for_user(
-    *, user: User, assessment_id: int, need: Need = "view"
+    *, user: User, assessment_id: int, need: Need = "view", lock: bool = False
 ) -> tuple[Assessment, Membership]:
     """The assessment and the user's membership of its organisation.
 
     404 when the assessment does not exist or belongs to an organisation the user is not a
-    member of; 403 when the member's role does not allow `need`.
+    member of; 403 when the member's role does not allow `need`. `lock=True` (inside a
+    transaction) also takes the assessment's row lock that writes to its answers wait for, so a
+    save needs no query of its own for it.
     """
     if not user.is_authenticated or not user.is_active:
         raise Http404("No such assessment.")
     # One query on every assessment page and autosave: the assessment, its organisation and
     # this user's membership of it (a left join on the one membership row, so a missing
     # assessment and a non-member are told apart only here, and both answer 404).
+    assessments = Assessment.objects.all()
+    if lock:
+        # Only the assessment's row: the membership is the nullable side of an outer join.
+        assessments = assessments.select_for_update(of=("self",))
     try:
         assessment = (
-            Assessment.objects.annotate(
+            assessments.annotate(
                 member=FilteredRelation(
                     "organisation__memberships",
                     condition=Q(organisation__memberships__user_id=user.pk),

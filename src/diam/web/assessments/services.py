@@ -151,7 +151,6 @@ _LIGHT_FIELDS = ("id", "criterion_id", "value", "na", "justification", "comment"
 _ANSWER_LOADED = ("id", "assessment_id", *_LIGHT_FIELDS[1:])
 
 
-@transaction.atomic
 def answer_save_with_values(
     *,
     assessment: Assessment,
@@ -162,16 +161,50 @@ def answer_save_with_values(
     comment: str = "",
     expected_version: int | None,
     user: User,
+    lock_held: bool = False,
 ) -> SavedAnswer:
-    """`answer_save`, also returning the values before the save (see `SavedAnswer`)."""
-    # The row lock is what every write to an assessment's answers waits for (here, evidence_add,
-    # submission), so the answers read below are current and no one can change or insert one
-    # before this transaction ends: no lock on the answer rows themselves is needed.
-    locked = (
-        Assessment.objects.select_for_update()
-        .only("title", "status", "model_id", "model_version")
-        .get(pk=assessment.pk)
-    )
+    """`answer_save`, also returning the values before the save (see `SavedAnswer`).
+
+    `lock_held=True` when the caller's transaction already holds the assessment's row lock and
+    `assessment` was read under it (`assessment_get_for_user(lock=True)`): no query to lock it.
+    """
+    fields: dict[str, Any] = {
+        "criterion_id": criterion_id,
+        "value": value,
+        "na": na,
+        "justification": justification,
+        "comment": comment,
+        "expected_version": expected_version,
+        "user": user,
+    }
+    if lock_held:
+        # The caller's transaction is the save's (no savepoint: two queries on the hot path).
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("lock_held=True outside the transaction that holds the lock.")
+        return _answer_save(assessment, **fields)
+    with transaction.atomic():
+        # The row lock is what every write to an assessment's answers waits for (here,
+        # evidence_add, submission), so the answers read in _answer_save are current and no one
+        # can change or insert one before this transaction ends: the answer rows need no lock.
+        locked = (
+            Assessment.objects.select_for_update()
+            .only("title", "status", "model_id", "model_version")
+            .get(pk=assessment.pk)
+        )
+        return _answer_save(locked, **fields)
+
+
+def _answer_save(
+    locked: Assessment,
+    *,
+    criterion_id: str,
+    value: Any,
+    na: bool,
+    justification: str,
+    comment: str,
+    expected_version: int | None,
+    user: User,
+) -> SavedAnswer:
     if locked.is_locked:
         raise AssessmentLocked(f"{locked.title} is {locked.get_status_display().lower()}.")
     model = model_for(locked)

@@ -12,6 +12,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -220,18 +221,21 @@ def _fresh_question(assessment: Assessment, criterion: Criterion) -> selectors.Q
 def answer_save_view(request: HttpRequest, assessment_id: int, criterion_id: str) -> HttpResponse:
     """Save one answer (autosave with htmx; a plain POST redirects back to the question)."""
     user = _user(request)
-    assessment, membership = assessment_get_for_user(
-        user=user, assessment_id=assessment_id, need="edit"
-    )
-    criterion = _criterion(assessment, criterion_id)
-    form = AnswerForm(request.POST, criterion=criterion)
-    if assessment.is_locked:
-        return _locked(request, assessment, criterion)
-    if form.is_valid():
+    # One transaction from the access check to the write: the access query also takes the
+    # assessment's row lock the save needs, one query fewer on the survey's hottest path. The
+    # rare refusals are drawn under the lock; a saved answer's response is drawn after it.
+    with transaction.atomic():
+        assessment, membership = assessment_get_for_user(
+            user=user, assessment_id=assessment_id, need="edit", lock=True
+        )
+        criterion = _criterion(assessment, criterion_id)
+        form = AnswerForm(request.POST, criterion=criterion)
+        if assessment.is_locked:
+            return _locked(request, assessment, criterion)
+        if not form.is_valid():
+            return _invalid(request, assessment, membership, criterion, form)
         data = form.cleaned_data
         clear = bool(request.POST.get("clear"))
-        # "Replace it with my answer" after a conflict: the whole question is redrawn.
-        replace = clear or bool(request.POST.get("replace"))
         try:
             # The values before the save (read with the answer, under the lock) give the
             # progress and skip-logic change without another read (see selectors.save_outcome).
@@ -244,25 +248,20 @@ def answer_save_view(request: HttpRequest, assessment_id: int, criterion_id: str
                 comment=data["comment"],
                 expected_version=data["version"],
                 user=user,
+                lock_held=True,
             )
         except InvalidValue as exc:
             form.add_error(_error_field(criterion, str(exc)), _sentence(str(exc)))
+            return _invalid(request, assessment, membership, criterion, form)
         except AnswerConflict as exc:
             return _conflict(request, assessment, membership, criterion, form, exc)
         except AssessmentLocked:
             return _locked(request, assessment, criterion)
-        else:
-            return _saved(
-                request,
-                assessment,
-                membership,
-                criterion,
-                form,
-                saved.answer,
-                saved.values_before,
-                replace,
-            )
-    return _invalid(request, assessment, membership, criterion, form)
+    # "Replace it with my answer" after a conflict: the whole question is redrawn.
+    replace = clear or bool(request.POST.get("replace"))
+    return _saved(
+        request, assessment, membership, criterion, form, saved.answer, saved.values_before, replace
+    )
 
 
 def _saved(
