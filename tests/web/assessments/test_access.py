@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern
 
 from diam.web.assessments import urls as assessment_urls
+from diam.web.assessments.models import Evidence
 from diam.web.assessments.services import evidence_add
 
 # Every URL of the app, with the methods it answers. test_every_url_pattern_is_covered keeps
@@ -20,6 +21,7 @@ URLS = [
     ("assessment_answer_history", "/a/{a}/history/SI-01/", ("get",)),
     ("assessment_evidence", "/a/{a}/evidence/SI-01/", ("post",)),
     ("assessment_evidence_file", "/a/{a}/evidence/file/{token}/", ("get",)),
+    ("assessment_evidence_remove", "/a/{a}/evidence/file/{token}/remove/", ("post",)),
     ("assessment_assign", "/a/{a}/assign/", ("get", "post")),
     ("assessment_submit", "/a/{a}/submit/", ("get", "post")),
     ("assessment_reopen", "/a/{a}/reopen/", ("get", "post")),
@@ -60,6 +62,7 @@ def test_carol_gets_404_on_every_url_of_st_elsewhere(
     assert response.status_code == 404, url
     assessment.refresh_from_db()
     assert assessment.status == "draft" and not assessment.answers.filter(value="yes").exists()
+    assert Evidence.objects.filter(token=evidence_token).exists()
 
 
 @pytest.mark.parametrize(("name", "template", "method"), CASES)

@@ -1,10 +1,18 @@
-"""Evidence: size and type checked before anything is stored; downloads through access checks."""
+"""Evidence: size and type checked before anything is stored; downloads and removals through
+access checks; a removal is recorded and its file deleted only once it is committed.
+"""
 
 from __future__ import annotations
 
-from django.core.files.uploadedfile import SimpleUploadedFile
+from pathlib import Path
 
-from diam.web.assessments.models import Evidence
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+
+from diam.web.assessments.models import AssessmentEvent, EventKind, Evidence
+from diam.web.assessments.services import assessment_submit, evidence_add, evidence_remove
+from tests.web.factories import make_assessment
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -106,3 +114,134 @@ def test_uploads_are_csrf_protected(alice, assessment) -> None:
     client.force_login(alice)
     assert client.post(upload_url(assessment), {"file": pdf()}).status_code == 403
     assert not Evidence.objects.exists()
+
+
+# --- removing a file attached by mistake ---------------------------------------------------------
+
+
+def attach(assessment, user, name: str = "network-diagram.pdf", cid: str = "SI-01") -> Evidence:
+    return evidence_add(assessment=assessment, criterion_id=cid, upload=pdf(name), user=user)
+
+
+def remove_url(assessment, token: str) -> str:
+    return f"/a/{assessment.pk}/evidence/file/{token}/remove/"
+
+
+def test_a_contributor_removes_a_file_with_htmx(
+    bob, bob_client, alice, assessment, django_capture_on_commit_callbacks
+) -> None:
+    evidence = attach(assessment, alice)
+    kept = attach(assessment, alice, "policy.pdf")
+    stored = Path(evidence.file.path)
+    assert stored.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = bob_client.post(remove_url(assessment, evidence.token), **HTMX)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="q-SI-01-evidence"' in body  # the evidence block, swapped in place
+    assert evidence.token not in body and "network-diagram.pdf" not in body
+    assert remove_url(assessment, kept.token) in body
+    assert list(Evidence.objects.all()) == [kept]
+    assert not stored.exists() and Path(kept.file.path).exists()
+    event = AssessmentEvent.objects.get(kind=EventKind.EVIDENCE_REMOVED)
+    assert event.user == bob and event.reason == "SI-01: network-diagram.pdf"
+    # The assessment's history shows it with its reason.
+    history = bob_client.get(f"/a/{assessment.pk}/submit/").content.decode()
+    assert "Evidence removed" in history and "SI-01: network-diagram.pdf" in history
+
+
+def test_a_plain_removal_redirects_back_with_a_message(
+    alice_client, alice, assessment, django_capture_on_commit_callbacks
+) -> None:
+    evidence = attach(assessment, alice, "policy.pdf", cid="SI-03")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(remove_url(assessment, evidence.token))
+    assert response.status_code == 302
+    assert response["Location"].endswith("/s/SI/#q-SI-03")
+    page = alice_client.get(response["Location"]).content.decode()
+    assert "policy.pdf removed from SI-03." in page
+    assert not Evidence.objects.exists() and not Path(evidence.file.path).exists()
+
+
+def test_the_file_is_deleted_only_when_the_removal_commits(
+    alice, assessment, django_capture_on_commit_callbacks
+) -> None:
+    evidence = attach(assessment, alice)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            evidence_remove(assessment=assessment, token=evidence.token, user=alice)
+            raise RuntimeError("a later step of the same transaction failed")
+    assert callbacks == []
+    assert Evidence.objects.filter(pk=evidence.pk).exists()
+    assert Path(evidence.file.path).exists()
+    assert not AssessmentEvent.objects.filter(kind=EventKind.EVIDENCE_REMOVED).exists()
+
+
+def test_viewers_and_other_organisations_cannot_remove(
+    vic_client, carol_client, alice, assessment, django_capture_on_commit_callbacks
+) -> None:
+    evidence = attach(assessment, alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert vic_client.post(remove_url(assessment, evidence.token), **HTMX).status_code == 403
+        assert carol_client.post(remove_url(assessment, evidence.token)).status_code == 404
+    assert Evidence.objects.filter(pk=evidence.pk).exists()
+    assert Path(evidence.file.path).exists()
+    assert not AssessmentEvent.objects.filter(kind=EventKind.EVIDENCE_REMOVED).exists()
+
+
+def test_a_token_of_another_assessment_or_none_is_not_found(
+    org, alice, alice_client, assessment
+) -> None:
+    other = make_assessment(org, alice)
+    evidence = attach(other, alice)
+    assert alice_client.post(remove_url(assessment, evidence.token)).status_code == 404
+    assert alice_client.post(remove_url(assessment, "0" * 32), **HTMX).status_code == 404
+    assert Evidence.objects.filter(pk=evidence.pk).exists()
+    with pytest.raises(Evidence.DoesNotExist):
+        evidence_remove(assessment=assessment, token=evidence.token, user=alice)
+
+
+def test_a_submitted_assessment_keeps_its_files(
+    alice, alice_client, assessment, django_capture_on_commit_callbacks
+) -> None:
+    evidence = attach(assessment, alice)
+    assessment_submit(assessment=assessment, user=alice)
+    url = remove_url(assessment, evidence.token)
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = alice_client.post(url, **HTMX)
+        plain = alice_client.post(url)
+    # htmx: the page is stale, so it is reloaded read-only with the message.
+    assert refused.status_code == 409 and refused["HX-Refresh"] == "true"
+    assert plain.status_code == 302 and plain["Location"].endswith("/s/SI/#q-SI-01")
+    page = alice_client.get(plain["Location"]).content.decode()
+    assert "network-diagram.pdf was not removed." in page
+    assert url not in page  # no Remove button once submitted
+    assert Evidence.objects.filter(pk=evidence.pk).exists()
+    assert Path(evidence.file.path).exists()
+    assert not AssessmentEvent.objects.filter(kind=EventKind.EVIDENCE_REMOVED).exists()
+
+
+def test_removal_answers_post_only_and_is_csrf_protected(alice, alice_client, assessment) -> None:
+    from django.test import Client
+
+    evidence = attach(assessment, alice)
+    assert alice_client.get(remove_url(assessment, evidence.token)).status_code == 405
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    assert client.post(remove_url(assessment, evidence.token)).status_code == 403
+    assert Evidence.objects.filter(pk=evidence.pk).exists()
+
+
+def test_the_remove_button_is_shown_only_to_members_who_edit(
+    alice, alice_client, bob_client, vic_client, assessment
+) -> None:
+    evidence = attach(assessment, alice)
+    button = 'aria-label="Remove network-diagram.pdf"'
+    confirm = 'hx-confirm="Remove network-diagram.pdf? It cannot be undone."'
+    for client in (alice_client, bob_client):
+        page = client.get(f"/a/{assessment.pk}/s/SI/").content.decode()
+        assert button in page and confirm in page
+        assert f'action="{remove_url(assessment, evidence.token)}"' in page
+    viewer_page = vic_client.get(f"/a/{assessment.pk}/s/SI/").content.decode()
+    assert "network-diagram.pdf" in viewer_page and button not in viewer_page
+    assert remove_url(assessment, evidence.token) not in viewer_page

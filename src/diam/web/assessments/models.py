@@ -206,6 +206,7 @@ class EventKind(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
     REOPENED = "reopened", "Reopened"
     RESCORED = "rescored", "Rescored"
+    EVIDENCE_REMOVED = "evidence_removed", "Evidence removed"
 
 
 class AssessmentEvent(models.Model):

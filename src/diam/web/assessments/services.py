@@ -415,6 +415,32 @@ def evidence_add(
 
 
 @transaction.atomic
+def evidence_remove(*, assessment: Assessment, token: str, user: User) -> Evidence:
+    """Remove one evidence file of a draft and record it in the assessment's events.
+
+    Raises `AssessmentLocked` after submission and `Evidence.DoesNotExist` when `token` is not
+    one of this assessment's files. The returned evidence is no longer saved (no primary key).
+    """
+    locked = Assessment.objects.select_for_update().only("title", "status").get(pk=assessment.pk)
+    if locked.is_locked:
+        raise AssessmentLocked(f"{locked.title} is {locked.get_status_display().lower()}.")
+    evidence = Evidence.objects.select_related("answer").get(token=token, answer__assessment=locked)
+    storage, path = evidence.file.storage, evidence.file.name
+    evidence.delete()
+    AssessmentEvent.objects.create(
+        assessment=locked,
+        kind=EventKind.EVIDENCE_REMOVED,
+        user=user,
+        reason=f"{evidence.answer.criterion_id}: {evidence.original_name}",
+    )
+    # The file goes only once the removal is committed, so a rollback never leaves a row whose
+    # file is lost. robust: the row is already gone by then; a file that cannot be deleted is
+    # an orphan to log, not an error to show the user for a removal that happened.
+    transaction.on_commit(lambda: storage.delete(path), robust=True)
+    return evidence
+
+
+@transaction.atomic
 def sections_assign(
     *, assessment: Assessment, assignments: dict[str, list[User]]
 ) -> list[SectionAssignment]:

@@ -29,6 +29,11 @@ urlpatterns = [
         name="assessment_evidence_file",
     ),
     path(
+        "a/<int:assessment_id>/evidence/file/<str:token>/remove/",
+        views.evidence_remove_view,
+        name="assessment_evidence_remove",
+    ),
+    path(
         "a/<int:assessment_id>/evidence/<str:criterion_id>/",
         views.evidence_upload,
         name="assessment_evidence",

@@ -2,7 +2,7 @@
 
 Every view starts with an access function (404 for non-members, 403 for a role that lacks
 the right) and leaves logic to services and selectors. Every page works without JavaScript;
-htmx only makes saving an answer or uploading evidence swap part of the page.
+htmx only makes saving an answer or uploading or removing evidence swap part of the page.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from diam.web.assessments.services import (
     assessment_reopen,
     assessment_submit,
     evidence_add,
+    evidence_remove,
     model_for,
     sections_assign,
 )
@@ -384,11 +385,15 @@ def _conflict(
     )
 
 
-def _locked(request: HttpRequest, assessment: Assessment, criterion: Criterion) -> HttpResponse:
+def _locked(
+    request: HttpRequest, assessment: Assessment, criterion: Criterion, *, refused: str = ""
+) -> HttpResponse:
+    """The page is stale (the assessment was submitted since): say so and reload it read-only."""
+    refused = refused or f"Your change to {criterion.id} was not saved."
     messages.error(
         request,
         f"{assessment.title} is {assessment.get_status_display().lower()}, so answers can no "
-        f"longer change. Your change to {criterion.id} was not saved.",
+        f"longer change. {refused}",
     )
     if _is_htmx(request):
         response = HttpResponse(status=409)
@@ -542,6 +547,32 @@ def evidence_download(request: HttpRequest, assessment_id: int, token: str) -> F
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+@require_POST
+def evidence_remove_view(request: HttpRequest, assessment_id: int, token: str) -> HttpResponse:
+    """Remove a file attached by mistake (htmx: the refreshed evidence block; else a redirect)."""
+    assessment, membership = assessment_get_for_user(
+        user=_user(request), assessment_id=assessment_id, need="edit"
+    )
+    # Read first for the criterion: a refusal (locked) names it and returns to its question.
+    evidence = get_object_or_404(
+        Evidence.objects.select_related("answer"), token=token, answer__assessment=assessment
+    )
+    criterion = _criterion(assessment, evidence.answer.criterion_id)
+    name = evidence.original_name
+    try:
+        evidence_remove(assessment=assessment, token=token, user=_user(request))
+    except Evidence.DoesNotExist:  # removed by someone else in the meantime
+        raise Http404("No such evidence.") from None
+    except AssessmentLocked:
+        assessment.refresh_from_db(fields=["status"])
+        return _locked(request, assessment, criterion, refused=f"{name} was not removed.")
+    if _is_htmx(request):
+        return _evidence_block(request, assessment, membership, criterion)
+    messages.success(request, f"{name} removed from {criterion.id}.")
+    return HttpResponseRedirect(_section_url(assessment, criterion.focus_area, criterion.id))
 
 
 # --- assignment, submission, reopening ----------------------------------------------------------
