@@ -2,9 +2,11 @@
 
 Target: autosave >= 40 % of a bare hello-world view's requests/second on the same server, p95
 <= 50 ms at 20 clients; figures and what bounds them: docs/configuration.md ("Autosave
-performance"). wrk drives both; every autosave request is a real save (each goes to a fresh
-criterion of one of many assessments, with the right version), so none is refused as a
-conflict. Uses PostgreSQL when DATABASE_URL is set (a `diam_bench` database next to it,
+performance"). wrk drives every run; every autosave request is a real save (each goes to a
+fresh criterion of one of many assessments, with the right version), so none is refused as a
+conflict. Two reference views on the same server (bench/autosave_site.py) bound what any
+autosave can reach: a signed-in GET that does nothing else, and a signed-in POST that writes one
+row. Uses PostgreSQL when DATABASE_URL is set (a `diam_bench` database next to it,
 recreated), else SQLite in a temporary directory.
 
 The machine is shared by wrk, gunicorn and the database, so req/s moves with whatever else

@@ -148,6 +148,7 @@ def test_a_contributor_removes_a_file_with_htmx(
     # The assessment's history shows it with its reason.
     history = bob_client.get(f"/a/{assessment.pk}/submit/").content.decode()
     assert "Evidence removed" in history and "SI-01: network-diagram.pdf" in history
+    assert "Reason: SI-01" not in history  # what was removed, not a reason someone gave
 
 
 def test_a_plain_removal_redirects_back_with_a_message(
