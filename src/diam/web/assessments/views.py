@@ -7,12 +7,13 @@ htmx only makes saving an answer or uploading or removing evidence swap part of 
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -222,12 +223,16 @@ def _fresh_question(assessment: Assessment, criterion: Criterion) -> selectors.Q
 def answer_save_view(request: HttpRequest, assessment_id: int, criterion_id: str) -> HttpResponse:
     """Save one answer (autosave with htmx; a plain POST redirects back to the question)."""
     user = _user(request)
-    # One transaction from the access check to the write: the access query also takes the
-    # assessment's row lock the save needs, one query fewer on the survey's hottest path. The
-    # rare refusals are drawn under the lock; a saved answer's response is drawn after it.
-    with transaction.atomic():
+    # With row locks (PostgreSQL), one transaction runs from the access check to the write and
+    # the access query takes the assessment's lock the save needs: one query fewer on the
+    # survey's hottest path. SQLite locks the whole database when a transaction begins
+    # (IMMEDIATE), so there the access read stays outside it and the save's own transaction
+    # stays short: taking the lock earlier cost a third of the throughput with two workers.
+    # The rare refusals are drawn inside; a saved answer's response is drawn after it.
+    row_locks = connection.features.has_select_for_update
+    with transaction.atomic() if row_locks else nullcontext():
         assessment, membership = assessment_get_for_user(
-            user=user, assessment_id=assessment_id, need="edit", lock=True
+            user=user, assessment_id=assessment_id, need="edit", lock=row_locks
         )
         criterion = _criterion(assessment, criterion_id)
         form = AnswerForm(request.POST, criterion=criterion)
@@ -249,7 +254,7 @@ def answer_save_view(request: HttpRequest, assessment_id: int, criterion_id: str
                 comment=data["comment"],
                 expected_version=data["version"],
                 user=user,
-                lock_held=True,
+                lock_held=row_locks,
             )
         except InvalidValue as exc:
             form.add_error(_error_field(criterion, str(exc)), _sentence(str(exc)))
