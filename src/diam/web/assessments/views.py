@@ -7,13 +7,11 @@ htmx only makes saving an answer or uploading or removing evidence swap part of 
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import connection, transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -26,7 +24,7 @@ from diam.scoring.answers import InvalidValue
 from diam.web.accounts.access import organisation_get_for_user
 from diam.web.accounts.models import Membership, User
 from diam.web.assessments import charts, selectors
-from diam.web.assessments.access import assessment_get_for_user
+from diam.web.assessments.access import assessment_for_answer_save, assessment_get_for_user
 from diam.web.assessments.forms import AnswerForm, EvidenceForm, NewAssessmentForm, ReopenForm
 from diam.web.assessments.models import Answer, Assessment, Evidence
 from diam.web.assessments.services import (
@@ -223,17 +221,10 @@ def _fresh_question(assessment: Assessment, criterion: Criterion) -> selectors.Q
 def answer_save_view(request: HttpRequest, assessment_id: int, criterion_id: str) -> HttpResponse:
     """Save one answer (autosave with htmx; a plain POST redirects back to the question)."""
     user = _user(request)
-    # With row locks (PostgreSQL), one transaction runs from the access check to the write and
-    # the access query takes the assessment's lock the save needs: one query fewer on the
-    # survey's hottest path. SQLite locks the whole database when a transaction begins
-    # (IMMEDIATE), so there the access read stays outside it and the save's own transaction
-    # stays short: taking the lock earlier cost a third of the throughput with two workers.
-    # The rare refusals are drawn inside; a saved answer's response is drawn after it.
-    row_locks = connection.features.has_select_for_update
-    with transaction.atomic() if row_locks else nullcontext():
-        assessment, membership = assessment_get_for_user(
-            user=user, assessment_id=assessment_id, need="edit", lock=row_locks
-        )
+    # The rare refusals are drawn inside the scope (under the lock on PostgreSQL); a saved
+    # answer's response is drawn after it.
+    with assessment_for_answer_save(user=user, assessment_id=assessment_id) as scope:
+        assessment, membership = scope.assessment, scope.membership
         criterion = _criterion(assessment, criterion_id)
         form = AnswerForm(request.POST, criterion=criterion)
         if assessment.is_locked:
@@ -254,7 +245,7 @@ def answer_save_view(request: HttpRequest, assessment_id: int, criterion_id: str
                 comment=data["comment"],
                 expected_version=data["version"],
                 user=user,
-                lock_held=row_locks,
+                lock_held=scope.lock_held,
             )
         except InvalidValue as exc:
             form.add_error(_error_field(criterion, str(exc)), _sentence(str(exc)))
