@@ -76,7 +76,7 @@ def assessment_for_answer_save(*, user: User, assessment_id: int) -> Iterator[An
     the assessment's lock the save needs: one query fewer on the survey's hottest path. SQLite
     locks the whole database when a transaction begins (IMMEDIATE), so there the access read
     stays outside any transaction and the save's own stays short: taking the lock earlier cost
-    a third of the autosave throughput with two workers (docs/configuration.md).
+    about a quarter of the autosave throughput with two workers (docs/configuration.md).
     """
     row_locks = connection.features.has_select_for_update
     with transaction.atomic() if row_locks else nullcontext():
