@@ -17,6 +17,7 @@ from tests.e2e.conftest import axe_violations
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a long demo passphrase 42"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 def sign_up(page: Page, base: str) -> None:
@@ -71,7 +72,20 @@ def test_a_department_signs_up_answers_together_and_sees_an_honest_stage(
     answer_percent(page, "SI-02", "141")
     expect(page.locator("#q-SI-02-err-value")).to_contain_text("between 0 and 100", timeout=10_000)
 
+    # Evidence: attach a file (swapped in by htmx), audited below with its Remove button.
+    evidence = page.locator("#q-SI-01-evidence")
+    evidence.locator("input[type=file]").set_input_files(
+        {"name": "pacs-contract.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    evidence.get_by_role("button", name="Upload").click()
+    expect(page.locator("#q-SI-01-evidence")).to_contain_text("pacs-contract.pdf", timeout=10_000)
+
     assert axe_violations(page) == []
+
+    # Attached by mistake: removed after confirming.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Remove pacs-contract.pdf").click()
+    expect(page.locator("#q-SI-01-evidence")).to_contain_text("No files attached", timeout=10_000)
 
     survey_url = page.url
     page.get_by_role("link", name=re.compile("Health information exchange")).first.click()
