@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,32 +167,33 @@ def answer_save_with_values(
     """`answer_save`, also returning the values before the save (see `SavedAnswer`).
 
     `lock_held=True` when the caller's transaction already holds the assessment's row lock and
-    `assessment` was read under it (`assessment_get_for_user(lock=True)`): no query to lock it.
+    `assessment` was read under it (`access.assessment_for_answer_save`): no query to lock it.
     """
-    fields: dict[str, Any] = {
-        "criterion_id": criterion_id,
-        "value": value,
-        "na": na,
-        "justification": justification,
-        "comment": comment,
-        "expected_version": expected_version,
-        "user": user,
-    }
-    if lock_held:
-        # The caller's transaction is the save's (no savepoint: two queries on the hot path).
-        if not transaction.get_connection().in_atomic_block:
-            raise RuntimeError("lock_held=True outside the transaction that holds the lock.")
-        return _answer_save(assessment, **fields)
-    with transaction.atomic():
+    if lock_held and not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_held=True outside the transaction that holds the lock.")
+    # With the lock held, the caller's transaction is the save's: no savepoint, which would
+    # add two queries to the hot path; every refusal below is raised before anything is written.
+    with nullcontext() if lock_held else transaction.atomic():
         # The row lock is what every write to an assessment's answers waits for (here,
-        # evidence_add, submission), so the answers read in _answer_save are current and no one
-        # can change or insert one before this transaction ends: the answer rows need no lock.
+        # evidence_add, submission), so the answers read below are current and no one can
+        # change or insert one before this transaction ends: the answer rows need no lock.
         locked = (
-            Assessment.objects.select_for_update()
+            assessment
+            if lock_held
+            else Assessment.objects.select_for_update()
             .only("title", "status", "model_id", "model_version")
             .get(pk=assessment.pk)
         )
-        return _answer_save(locked, **fields)
+        return _answer_save(
+            locked,
+            criterion_id=criterion_id,
+            value=value,
+            na=na,
+            justification=justification,
+            comment=comment,
+            expected_version=expected_version,
+            user=user,
+        )
 
 
 def _answer_save(
