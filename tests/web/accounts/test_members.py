@@ -8,6 +8,8 @@ from django.test import Client
 
 from diam.web.accounts.models import Invitation, Membership, Organisation, Role, User
 from diam.web.accounts.services import invitation_create
+from diam.web.assessments.models import Assessment, SectionAssignment
+from diam.web.assessments.services import answer_save, section_assign
 from tests.web.accounts.helpers import messages_of, org_settings_data
 from tests.web.factories import make_member, make_user
 
@@ -200,6 +202,20 @@ def test_the_admin_removes_a_member_after_confirming(
     assert User.objects.filter(pk=vic.pk).exists()  # the account stays
     assert "Vic Viewer was removed from St Elsewhere Hospital." in messages_of(response)
     assert vic.email not in [m.user.email for m in response.context["members"]]
+
+
+def test_a_removed_member_s_assignments_go_and_his_answers_stay(
+    alice_client: Client, org: Organisation, bob: User, assessment: Assessment
+) -> None:
+    answer = answer_save(
+        assessment=assessment, criterion_id="SI-01", value=97, expected_version=0, user=bob
+    )
+    section_assign(assessment=assessment, focus_area="QS", users=[bob])
+    alice_client.post(f"/o/{org.pk}/members/{membership(bob, org).pk}/remove/")
+    assert not Membership.objects.filter(user=bob, organisation=org).exists()
+    assert not SectionAssignment.objects.filter(user=bob).exists()
+    answer.refresh_from_db()
+    assert (answer.value, answer.updated_by) == (97, bob)
 
 
 def test_the_last_admin_cannot_be_demoted(

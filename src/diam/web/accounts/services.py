@@ -40,9 +40,10 @@ class AlreadyMember(ValueError):
 class LastAdmin(ValueError):
     """The change would leave the organisation without any admin."""
 
-    def __init__(self, organisation: Organisation) -> None:
+    def __init__(self, organisation: Organisation, message: str = "") -> None:
         super().__init__(
-            f"{organisation} must keep at least one admin: make someone else an admin first."
+            message
+            or f"{organisation} must keep at least one admin: make someone else an admin first."
         )
 
 
@@ -165,14 +166,67 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
     return membership
 
 
+def _is_only_admin(membership: Membership, admin_count: int) -> bool:
+    return membership.role == Role.ADMIN and admin_count <= 1
+
+
+def _membership_end(membership: Membership) -> None:
+    """Delete a membership and the member's section assignments in its organisation.
+
+    Raises LastAdmin for the only admin. Answers, their history and evidence stay: they are the
+    organisation's record and keep naming who gave them.
+    """
+    from diam.web.assessments.models import SectionAssignment
+
+    admins = _admins_locked(membership.organisation)
+    try:
+        membership.refresh_from_db()
+    except Membership.DoesNotExist:
+        return  # ended meanwhile (a second click, a concurrent removal): already as asked
+    if _is_only_admin(membership, len(admins)):
+        raise LastAdmin(membership.organisation)
+    # An assignment names the user, not the membership: left behind, it would keep listing a
+    # former member as answering the section.
+    SectionAssignment.objects.filter(
+        user_id=membership.user_id, assessment__organisation_id=membership.organisation_id
+    ).delete()
+    membership.delete()
+
+
 @transaction.atomic
 def membership_remove(*, membership: Membership) -> None:
     """Remove a member from the organisation; raises LastAdmin for the only admin."""
-    admins = _admins_locked(membership.organisation)
-    membership.refresh_from_db()
-    if membership.role == Role.ADMIN and len(admins) <= 1:
-        raise LastAdmin(membership.organisation)
-    membership.delete()
+    _membership_end(membership)
+
+
+def _last_admin_leaving(organisation: Organisation) -> LastAdmin:
+    return LastAdmin(
+        organisation,
+        f"You are the only admin of {organisation}, so you cannot leave it: make someone else "
+        "an admin first, or ask a programme admin to close the organisation.",
+    )
+
+
+@transaction.atomic
+def membership_leave(*, membership: Membership) -> None:
+    """The member ends their own membership; raises LastAdmin if they are the only admin."""
+    try:
+        _membership_end(membership)
+    except LastAdmin as error:
+        raise _last_admin_leaving(membership.organisation) from error
+
+
+def membership_leave_refusal(*, membership: Membership) -> LastAdmin | None:
+    """The error membership_leave would raise now, or None: the confirmation page's answer.
+
+    Read without locks, so only a forecast; membership_leave decides again under them.
+    """
+    admin_count = Membership.objects.filter(
+        organisation_id=membership.organisation_id, role=Role.ADMIN
+    ).count()
+    if _is_only_admin(membership, admin_count):
+        return _last_admin_leaving(membership.organisation)
+    return None
 
 
 def invitation_token(*, invitation: Invitation) -> str:

@@ -1,4 +1,4 @@
-"""Accounts URLs: sign-up, sign-in and passwords, members, invitations, organisation settings.
+"""Accounts URLs: sign-up, sign-in and passwords, members, leaving, invitations, settings.
 
 The organisation dashboard (`organisation`, /o/<id>/) belongs to the assessments app.
 """
@@ -41,6 +41,7 @@ urlpatterns = [
         views.member_remove,
         name="member_remove",
     ),
+    path("o/<int:organisation_id>/leave/", views.organisation_leave, name="organisation_leave"),
     path(
         "o/<int:organisation_id>/invitations/<int:invitation_id>/revoke/",
         views.invitation_revoke,

@@ -291,6 +291,31 @@ def member_remove(request: HttpRequest, organisation_id: int, membership_id: int
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def organisation_leave(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """GET asks for confirmation (or says why the member cannot leave); POST leaves."""
+    organisation, membership = organisation_get_for_user(
+        user=_user(request), organisation_id=organisation_id, need="view"
+    )
+    if request.method == "GET":
+        return render(
+            request,
+            "accounts/organisation_leave.html",
+            {
+                "organisation": organisation,
+                "refusal": services.membership_leave_refusal(membership=membership),
+            },
+        )
+    try:
+        services.membership_leave(membership=membership)
+    except services.LastAdmin as error:
+        messages.error(request, str(error))
+        return redirect("members", organisation_id=organisation.pk)
+    messages.success(request, f"You have left {organisation.name}.")
+    return redirect("home")
+
+
+@login_required
 @require_POST
 def invitation_revoke(
     request: HttpRequest, organisation_id: int, invitation_id: int
