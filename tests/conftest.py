@@ -17,4 +17,4 @@ def mini_model() -> Model:
 
 @pytest.fixture(scope="session")
 def radiology_model() -> Model:
-    return load_model(ROOT / "models" / "radiology")
+    return load_model(ROOT / "models" / "radiology" / "1.0.0")

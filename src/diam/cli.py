@@ -16,9 +16,15 @@ import click
 
 from diam import __version__
 from diam.model.export import model_to_dict
-from diam.model.load import ModelError, check_model_dir, load_model
+from diam.model.load import ModelError, check_model_tree, load_model, version_dirs
 from diam.model.schema import Model
-from diam.paths import DEFAULT_MODEL_ID, model_dir, models_dir
+from diam.paths import (
+    DEFAULT_MODEL_ID,
+    UnknownModel,
+    available_model_ids,
+    model_dir,
+    models_dir,
+)
 from diam.scoring.answers import AnswerError, AnswerSheet, parse_answer_file
 from diam.scoring.engine import score
 from diam.scoring.result import Result
@@ -55,24 +61,28 @@ def model() -> None:
 @model.command("check")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 def model_check(path: Path | None) -> None:
-    """Check a model directory (default: the shipped radiology model) and list ALL problems.
+    """Check a model (default: every installed version of the radiology model); list ALL problems.
 
-    Exit code 0 when the model is sound (warnings allowed), 1 when it has errors.
+    PATH is a model root holding version directories (`models/radiology`) or one version
+    directory (`models/radiology/2.0.0`). Exit code 0 when every version is sound (warnings
+    allowed), 1 when any has errors.
     """
-    root = path or model_dir(DEFAULT_MODEL_ID)
-    loaded, problems = check_model_dir(root)
+    root = path or models_dir() / DEFAULT_MODEL_ID
+    loaded, problems = check_model_tree(root)
     for problem in problems:
         click.echo(str(problem), err=problem.severity == "error")
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
-    if loaded is None:
+    for m in loaded:
+        click.echo(
+            f"{root}: model {m.id} {m.version} is valid: {len(m.criteria)} criteria, "
+            f"{len(m.manifest.focus_areas)} focus areas, {len(m.references)} references."
+        )
+    if errors or not loaded:
         click.echo(f"{root}: {errors} error(s), {warnings} warning(s).", err=True)
         sys.exit(1)
-    click.echo(
-        f"{root}: model {loaded.id} {loaded.version} is valid: {len(loaded.criteria)} criteria, "
-        f"{len(loaded.manifest.focus_areas)} focus areas, {len(loaded.references)} references"
-        + (f", {warnings} warning(s)." if warnings else ".")
-    )
+    if warnings:
+        click.echo(f"{root}: {warnings} warning(s).")
 
 
 @model.command("export")
@@ -125,13 +135,19 @@ def read_answers(file: Path, model_path: Path | None) -> tuple[Model, AnswerShee
         fail(f"{file}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).")
     if model_path is None:
         model_id = data.get("model") if isinstance(data, dict) else None
-        if not isinstance(model_id, str) or not (models_dir() / model_id).is_dir():
-            known = ", ".join(sorted(p.name for p in models_dir().glob("*/manifest.yaml")))
+        version = data.get("model_version") if isinstance(data, dict) else None
+        if not isinstance(model_id, str) or model_id not in available_model_ids():
+            known = ", ".join(available_model_ids())
             fail(
                 f"{file}: `model` names no shipped model ({model_id!r}); use --model PATH "
                 f"or one of: {known or DEFAULT_MODEL_ID}."
             )
-        model_path = models_dir() / model_id
+        if version is not None and not isinstance(version, str):
+            fail(f'{file}: `model_version` must be a version string such as "2.0.0".')
+        try:
+            model_path = model_dir(model_id, version)
+        except UnknownModel as exc:
+            fail(f"{file}: {exc}.")
     loaded = _load(model_path)
     try:
         sheet = parse_answer_file(loaded, data)
@@ -288,7 +304,12 @@ def rescore(model_id: str | None, batch_size: int) -> None:
 
 
 def _load(model_path: Path | None) -> Model:
-    root = model_path or model_dir(DEFAULT_MODEL_ID)
+    """Load a model version directory, or the latest version under a model root."""
+    if model_path is None:
+        root = model_dir(DEFAULT_MODEL_ID)
+    else:
+        versions = version_dirs(model_path)
+        root = versions[-1][1] if versions else model_path
     try:
         return load_model(root)
     except ModelError as exc:

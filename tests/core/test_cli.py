@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from diam.cli import main
 from tests.conftest import MINI, ROOT
 
-EXAMPLE = ROOT / "models" / "radiology" / "examples" / "stage-3-department.json"
+EXAMPLE = ROOT / "models" / "radiology" / "1.0.0" / "examples" / "stage-3-department.json"
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -75,7 +75,7 @@ def test_example_command_writes_a_file_that_scores(tmp_path: Path) -> None:
         ({"model": "nope", "answers": {}}, "`model` names no shipped model ('nope')"),
         (
             {"model": "radiology", "model_version": "9.9.9", "answers": {}},
-            "answers are for model version '9.9.9' but the model is 1.0.0",
+            "has no version '9.9.9'; installed: 1.0.0",
         ),
         ({"model": "radiology"}, "`answers` must be an object"),
         (
@@ -137,7 +137,7 @@ def test_model_check_passes_on_the_shipped_model() -> None:
 
 def test_model_check_reports_all_problems_of_a_broken_copy_and_exits_1(tmp_path: Path) -> None:
     broken = tmp_path / "radiology"
-    shutil.copytree(ROOT / "models" / "radiology", broken)
+    shutil.copytree(ROOT / "models" / "radiology" / "1.0.0", broken)
     si = broken / "criteria" / "SI.yaml"
     si.write_text(
         si.read_text().replace("id: SI-02", "id: SI-01", 1).replace("stage: 1", "stage: 9", 1)

@@ -27,7 +27,7 @@ from diam.reports import Report, build_report
 from diam.scoring import AnswerSheet, parse_answer_file
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "models" / "radiology" / "examples" / "stage-3-department.json"
+EXAMPLE = ROOT / "models" / "radiology" / "1.0.0" / "examples" / "stage-3-department.json"
 
 
 def pytest_configure(config: pytest.Config) -> None:

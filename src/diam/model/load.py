@@ -13,6 +13,7 @@ Layout of a model directory::
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -232,6 +233,96 @@ def check_model_dir(path: str | Path) -> tuple[Model | None, list[Problem]]:
         content_hash=_content_hash(root),
     )
     return model, problems
+
+
+_SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+
+
+def _semver_key(name: str) -> tuple[int, int, int]:
+    match = _SEMVER.match(name)
+    assert match is not None
+    major, minor, patch = match.groups()
+    return int(major), int(minor), int(patch)
+
+
+def is_version_dir(path: Path) -> bool:
+    """A directory holding one model version (it has a `manifest.yaml`)."""
+    return (path / "manifest.yaml").is_file()
+
+
+def version_dirs(root: str | Path) -> list[tuple[str, Path]]:
+    """`(version, directory)` of every version installed under a model's root, oldest first.
+
+    A model root holds one directory per SemVer version (`models/radiology/2.0.0/`). A root
+    that is itself a version directory (it has a `manifest.yaml`) counts as one version, named
+    by its manifest; that is how single-version models (tests, authors' drafts) are read.
+    """
+    base = Path(root)
+    if not base.is_dir():
+        return []
+    if is_version_dir(base):
+        return [(_manifest_version(base) or base.name, base)]
+    found = [
+        (child.name, child)
+        for child in base.iterdir()
+        if child.is_dir() and _SEMVER.match(child.name) and is_version_dir(child)
+    ]
+    return sorted(found, key=lambda item: _semver_key(item[0]))
+
+
+def _manifest_version(path: Path) -> str | None:
+    try:
+        data = yaml.load((path / "manifest.yaml").read_text(encoding="utf-8"), Loader=_Loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    version = data.get("version") if isinstance(data, dict) else None
+    return version if isinstance(version, str) else None
+
+
+def check_model_tree(path: str | Path) -> tuple[list[Model], list[Problem]]:
+    """Check every version under a model root (or the one version directory given).
+
+    Returns the models that loaded (oldest first) and every problem found. Beyond each
+    version's own checks: a version directory must be named after its manifest's version,
+    and all versions must share the model id.
+    """
+    root = Path(path)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        return [], [Problem.error(str(root), None, "model directory not found")]
+    versions = version_dirs(root)
+    if not versions:
+        problems.append(
+            Problem.error(
+                str(root),
+                None,
+                "no model here: expected manifest.yaml, or version directories such as 1.0.0/",
+            )
+        )
+        return [], problems
+    models: list[Model] = []
+    for name, version_root in versions:
+        model, found = check_model_dir(version_root)
+        problems.extend(found)
+        if model is None:
+            continue
+        if version_root != root and model.version != name:
+            problems.append(
+                Problem.error(
+                    f"{root.name}/{name}/manifest.yaml",
+                    None,
+                    f"directory {name}/ holds version {model.version}; name it after the "
+                    "manifest's version",
+                )
+            )
+            continue
+        models.append(model)
+    ids = sorted({m.id for m in models})
+    if len(ids) > 1:
+        problems.append(
+            Problem.error(str(root), None, f"versions disagree on the model id: {', '.join(ids)}")
+        )
+    return models, problems
 
 
 def load_model(path: str | Path) -> Model:

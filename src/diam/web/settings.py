@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "diam.web.assessments",
     "diam.web.reports",
     "diam.web.benchmarks",
+    "diam.web.audit",
 ]
 
 MIDDLEWARE = [

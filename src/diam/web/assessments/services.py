@@ -63,20 +63,12 @@ _pinned: dict[tuple[str | None, str, str], Model] = {}
 
 
 def model_for(assessment: Assessment) -> Model:
-    """The model version the assessment is pinned to."""
+    """The model version the assessment is pinned to (several versions are installed at once)."""
     key = (os.environ.get("DIAM_MODELS_DIR"), assessment.model_id, assessment.model_version)
     model = _pinned.get(key)
-    if model is not None:
-        return model
-    model = shipped_model(assessment.model_id)
-    if model.version != assessment.model_version:
-        # Several versions side by side arrive with model migration; until then a version
-        # mismatch is an operator error, not something to paper over.
-        raise RuntimeError(
-            f"Assessment {assessment.pk} is pinned to {assessment.model_id} "
-            f"{assessment.model_version}, but {model.version} is installed."
-        )
-    _pinned[key] = model
+    if model is None:
+        model = shipped_model(assessment.model_id, assessment.model_version)
+        _pinned[key] = model
     return model
 
 

@@ -1,0 +1,48 @@
+"""Writing to the audit trail. Every business action that the trail covers calls `audit_record`
+inside its own transaction, so the record commits or rolls back with the action itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from diam.web.audit.models import AuditEvent
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address as the web server saw it (REMOTE_ADDR; proxies set it right)."""
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: Any = None,
+    organisation: Any = None,
+    target: models.Model | None = None,
+    summary: str = "",
+    detail: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """Append one event. `action` is a dotted verb such as `assessment.submitted`.
+
+    `actor` is the signed-in user (None for the system or an anonymous client), `target` the
+    object acted on; `request` adds the client's address and user agent.
+    """
+    is_person = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEvent.objects.create(
+        action=action,
+        actor=actor if is_person else None,
+        actor_label=getattr(actor, "email", "") if is_person else "",
+        organisation=organisation,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        summary=summary,
+        detail=detail or {},
+        ip=client_ip(request),
+        user_agent=(request.META.get("HTTP_USER_AGENT", "") if request else "")[:300],
+    )
