@@ -4,12 +4,22 @@ carol (admin of another organisation, who must see nothing of St Elsewhere), plu
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from django.test import Client
 
 from diam.web.accounts.models import Organisation, Role, User
 from diam.web.assessments.models import Assessment
 from tests.web.factories import make_assessment, make_member, make_organisation, make_user
+
+
+@pytest.fixture(autouse=True)
+def report_files_dir(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Stored report files of each test go to a directory of their own, never to ./data."""
+    settings.REPORTS_DIR = tmp_path_factory.mktemp("reports")
+    return Path(settings.REPORTS_DIR)
 
 
 @pytest.fixture

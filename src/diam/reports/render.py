@@ -581,11 +581,18 @@ def _answers(report: Report) -> str:
 # --- PDF -------------------------------------------------------------------------------------
 
 
+# PDF/UA-1: a tagged PDF (headings, lists, tables with header cells, figures with their
+# charts' titles as alternative text, links) with the document's language (`<html lang>`) and
+# title (`<title>`, shown as the window title), as public bodies' accessibility rules ask.
+PDF_VARIANT = "pdf/ua-1"
+
+
 def render_pdf(report: Report) -> bytes:
-    """The HTML report laid out by WeasyPrint: A4, running header, "Page X of Y", TOC pages."""
+    """The HTML report laid out by WeasyPrint: A4, running header, "Page X of Y", TOC pages;
+    tagged (PDF/UA-1)."""
     from weasyprint import HTML  # type: ignore[import-untyped]  # heavy; only when needed
 
-    pdf = HTML(string=render_html(report)).write_pdf()
+    pdf = HTML(string=render_html(report)).write_pdf(pdf_variant=PDF_VARIANT)
     assert isinstance(pdf, bytes)
     return pdf
 

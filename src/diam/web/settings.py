@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "diam.web.reports",
     "diam.web.benchmarks",
     "diam.web.audit",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +188,16 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Benchmarks never show a figure computed from fewer than this many organisations.
 DIAM_BENCHMARK_K = env_int("DIAM_BENCHMARK_K", 5)
 INVITATION_MAX_AGE_DAYS = env_int("DIAM_INVITATION_MAX_AGE_DAYS", 7)
+
+# Report files are rendered once per state by a background worker (`manage.py db_worker`, the
+# database backend of django-tasks: no extra server) and kept here; derived data, not backed up.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+REPORTS_DIR = Path(env_str("DIAM_REPORTS_DIR", str(DATA_DIR / "reports")))
+# A download waits this long for a worker to start its file; then, if no worker is busy, the
+# request renders it itself (so a site without a running worker still delivers).
+REPORT_WORKER_WAIT_SECONDS = env_int("DIAM_REPORT_WORKER_WAIT_SECONDS", 5)
+# Stored files of drafts (which change often) and stale files go after this many days.
+REPORT_FILES_MAX_AGE_DAYS = env_int("DIAM_REPORT_FILES_MAX_AGE_DAYS", 30)
 
 EMAIL_BACKEND = env_str("DIAM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("DIAM_EMAIL_HOST", "localhost")

@@ -6,6 +6,9 @@ import json
 from typing import Any
 
 import pytest
+from django.core.management import call_command
+from django.http import HttpResponse
+from django.test import Client
 
 from diam.model.schema import BooleanAnswer, ChoiceAnswer, Criterion, Threshold
 from diam.paths import model_dir
@@ -98,3 +101,20 @@ def fill_all_met(assessment: Assessment, user: User) -> None:
 def filled(assessment: Assessment, alice: User) -> Assessment:
     bulk_fill(assessment, alice)
     return assessment
+
+
+def run_worker() -> None:
+    """Run every queued background task, as `manage.py db_worker --batch` does, then return."""
+    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", verbosity=0)
+
+
+def download(client: Client, url: str) -> HttpResponse:
+    """A download as a person gets it: the "being prepared" page while the worker renders a
+    slow file, then the stored file. Returns the file response, its bytes read into `.body`."""
+    response = client.get(url)
+    if response.status_code == 202:
+        run_worker()
+        response = client.get(url)
+    assert response.status_code == 200, response.content[:300]
+    response.body = response.getvalue()  # type: ignore[attr-defined]  # a stream reads once
+    return response

@@ -14,13 +14,13 @@ from diam.reports.procurement import HEADER
 from diam.scoring.result import Status
 from diam.web.assessments.services import assessment_result, assessment_submit
 from diam.web.reports.selectors import report_for_assessment
+from tests.web.reports.conftest import download
 
 OPEN = {Status.NOT_MET, Status.UNANSWERED}
 
 
 def _get(client, assessment, name: str, query: str = ""):
-    response = client.get(f"/a/{assessment.pk}/{name}" + query)
-    assert response.status_code == 200, response.content[:300]
+    response = download(client, f"/a/{assessment.pk}/{name}" + query)
     assert response["Content-Disposition"].startswith("attachment; filename=")
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
     return response
@@ -29,12 +29,12 @@ def _get(client, assessment, name: str, query: str = ""):
 def test_pdf_is_a_real_pdf_with_the_organisation_and_its_gaps(alice_client, filled) -> None:
     response = _get(alice_client, filled, "report.pdf", "?target=5&branch_order=CAB")
     assert response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF-")
+    assert response.body.startswith(b"%PDF-")
     assert response["Content-Disposition"] == (
         'attachment; filename="st-elsewhere-hospital-'
         f'{filled.created_at.date().isoformat()}-radiology-1.0.0-gap-report-draft.pdf"'
     )
-    reader = pypdf.PdfReader(io.BytesIO(response.content))
+    reader = pypdf.PdfReader(io.BytesIO(response.body))
     assert len(reader.pages) > 5
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert "St Elsewhere Hospital" in text
@@ -49,7 +49,7 @@ def test_docx_opens_with_python_docx(alice_client, filled) -> None:
     response = _get(alice_client, filled, "report.docx")
     assert response["Content-Type"].endswith("wordprocessingml.document")
     assert response["Content-Disposition"].endswith('-gap-report-draft.docx"')
-    document = docx.Document(io.BytesIO(response.content))
+    document = docx.Document(io.BytesIO(response.body))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "St Elsewhere Hospital" in text
     assert "Procurement checklist" in text and "Roadmap" in text
@@ -58,7 +58,7 @@ def test_docx_opens_with_python_docx(alice_client, filled) -> None:
 def test_report_xlsx_opens_with_openpyxl(alice_client, filled) -> None:
     response = _get(alice_client, filled, "report.xlsx", "?target=6")
     assert response["Content-Type"].endswith("spreadsheetml.sheet")
-    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    workbook = openpyxl.load_workbook(io.BytesIO(response.body))
     assert {"Summary", "Focus areas", "Gaps", "Roadmap", "Checklist", "Answers"} <= set(
         workbook.sheetnames
     )
@@ -73,7 +73,7 @@ def test_checklist_csv_lists_only_open_criteria(alice_client, filled) -> None:
     response = _get(alice_client, filled, "checklist.csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].endswith('-procurement-checklist-draft.csv"')
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.body.decode("utf-8-sig"))))
     assert tuple(rows[0]) == HEADER
     assert len(rows) > 1
     statuses = assessment_result(filled).criteria
@@ -85,14 +85,12 @@ def test_checklist_csv_lists_only_open_criteria(alice_client, filled) -> None:
 def test_checklist_xlsx_opens_and_matches_the_csv(alice_client, filled) -> None:
     query = "?target=7"
     book = openpyxl.load_workbook(
-        io.BytesIO(_get(alice_client, filled, "checklist.xlsx", query).content)
+        io.BytesIO(_get(alice_client, filled, "checklist.xlsx", query).body)
     )
     sheet_ids = [r[2] for r in book["Checklist"].iter_rows(min_row=2, values_only=True)]
     csv_rows = list(
         csv.reader(
-            io.StringIO(
-                _get(alice_client, filled, "checklist.csv", query).content.decode("utf-8-sig")
-            )
+            io.StringIO(_get(alice_client, filled, "checklist.csv", query).body.decode("utf-8-sig"))
         )
     )
     assert sheet_ids == [r[2] for r in csv_rows[1:]]
@@ -111,7 +109,7 @@ def test_a_submitted_assessment_is_dated_and_named_without_draft(
     assert filled.submitted_at.date().isoformat() in response["Content-Disposition"]
     summary = {
         row[0]: row[1]
-        for row in openpyxl.load_workbook(io.BytesIO(response.content))["Summary"].iter_rows(
+        for row in openpyxl.load_workbook(io.BytesIO(response.body))["Summary"].iter_rows(
             values_only=True
         )
     }

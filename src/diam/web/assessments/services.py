@@ -263,6 +263,13 @@ def _benchmark_refresh(assessment: Assessment) -> None:
     benchmark_entry_refresh(organisation=assessment.organisation, model_id=assessment.model_id)
 
 
+def _report_files_refresh(assessment: Assessment) -> None:
+    """Drop the stored report files of the old state; queue those of a submitted one (reports)."""
+    from diam.web.reports.services import report_files_refresh
+
+    report_files_refresh(assessment=assessment)
+
+
 def assessment_rescore(*, assessment: Assessment, result: Result | None = None) -> bool:
     """Store the denormalised result; True when a previously stored stage changed.
 
@@ -303,6 +310,7 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
     locked.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
     assessment_rescore(assessment=locked)  # submitted now: also refreshes the benchmark row
     AssessmentEvent.objects.create(assessment=locked, kind=EventKind.SUBMITTED, user=user)
+    _report_files_refresh(locked)  # last: the files show the refreshed benchmark release
     return locked
 
 
@@ -317,6 +325,7 @@ def assessment_reopen(*, assessment: Assessment, user: User, reason: str) -> Ass
     locked.status = Status.DRAFT
     locked.save(update_fields=["status", "updated_at"])
     _benchmark_refresh(locked)  # back to the previous submitted assessment, or out
+    _report_files_refresh(locked)
     AssessmentEvent.objects.create(
         assessment=locked, kind=EventKind.REOPENED, user=user, reason=reason
     )

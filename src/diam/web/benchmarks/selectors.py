@@ -296,6 +296,18 @@ def organisation_benchmark(
 # --- the report's hooks ---------------------------------------------------------------------------
 
 
+def current_release_id(model_id: str) -> str:
+    """A stable id of the peer figures reports show now for the model (stored report files are
+    keyed on it): the population version of the peer aggregates, `none` without any.
+
+    Frozen benchmark releases (issue 11) replace the body with the current release's id.
+    """
+    version = (
+        PeerSnapshot.objects.filter(model_id=model_id).values_list("version", flat=True).first()
+    )
+    return "none" if version is None else f"population-{version}"
+
+
 def peer_medians_for(assessment: Assessment) -> dict[str, float | None] | None:
     """Focus-area code -> peer median percent for the report's radar (None when suppressed).
 

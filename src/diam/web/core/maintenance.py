@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from diam.web.assessments.models import Answer, Assessment
 from diam.web.assessments.services import assessment_rescore, model_for
 from diam.web.benchmarks.services import benchmark_entries_rebuild, benchmark_refresh_paused
+from diam.web.reports.services import report_files_invalidate_model
 
 
 @dataclass(frozen=True)
@@ -49,4 +50,6 @@ def assessments_rescore(
             if progress is not None:
                 progress(len(chunk))
     benchmark_entries_rebuild(model_id=model_id)
+    # Every stored report file shows the old result, model text or benchmark figures.
+    report_files_invalidate_model(model_id=model_id)
     return RescoreSummary(len(ids), changed)

@@ -95,6 +95,20 @@ def report_for_assessment(
     )
 
 
+def check_options(*, assessment: Assessment, options: ReportOptions) -> None:
+    """Raise `ValueError` (the core's message) when the report cannot be built with `options`:
+    a target stage not above the current stage, an unknown or repeated branch. The same rules
+    as `report_for_assessment`, without the peer figures (a download checks before queueing)."""
+    build_report(
+        model=model_for(assessment),
+        values=assessment.to_core(),
+        organisation=assessment.organisation.name,
+        assessment_date=timezone.localdate(assessment_date(assessment)),
+        target_stage=options.target_stage,
+        branch_order=options.branch_order,
+    )
+
+
 # --- peer medians (the benchmarks app's hook) -------------------------------------------------
 
 BENCHMARKS_APP = "diam.web.benchmarks"

@@ -10,36 +10,32 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import cache
 from typing import cast
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from diam.model.schema import CORE_STAGES
-from diam.reports import Report, checklist_to_csv, checklist_to_xlsx, render_html
-from diam.reports.render import render_docx, render_pdf, render_xlsx
-from diam.web.accounts.models import User
+from diam.reports import Report, render_html
+from diam.web.accounts.models import Membership, User
 from diam.web.assessments.access import assessment_get_for_user
 from diam.web.assessments.models import Assessment, Status
 from diam.web.assessments.services import model_for
-from diam.web.reports import selectors
+from diam.web.audit.services import audit_record
+from diam.web.reports import files, selectors, services
+from diam.web.reports.models import FileState, ReportFile
 from diam.web.reports.styles import report_css, report_css_version
 
 logger = logging.getLogger(__name__)
-
-PDF = "application/pdf"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV = "text/csv; charset=utf-8"
 
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)
 
@@ -137,119 +133,166 @@ def report_page(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 
 # --- downloads ---------------------------------------------------------------------------------
+#
+# A download streams the stored file of the assessment's current state (services, files). When
+# there is none yet, a quick kind (XLSX, CSV) is rendered in the request and stored; a slow one
+# (PDF, DOCX) is queued for the background worker and the response is a page saying that it is
+# being prepared (202). The page asks again every two seconds through htmx (without JavaScript:
+# a link to check again); once the file is ready, the htmx answer swaps in a "ready" note that
+# starts the download. A queued file no worker has started in time is rendered in the request.
+
+POLL_TRIGGER = "report-status"  # the id of the polling element (htmx sends it as HX-Trigger)
+START_TRIGGER = "report-download"  # the element that starts the download once ready
 
 
-Renderer = Callable[[Report], bytes]
+def _plain(message: str, status: int) -> HttpResponse:
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
-def _download(
-    request: HttpRequest,
-    assessment_id: int,
-    *,
-    render_bytes: Renderer,
-    content_type: str,
-    kind: str,
-    extension: str,
-) -> HttpResponse:
-    assessment, _membership = assessment_get_for_user(
+def _download(request: HttpRequest, assessment_id: int, *, kind_name: str) -> HttpResponse:
+    assessment, membership = assessment_get_for_user(
         user=_user(request), assessment_id=assessment_id, need="view"
     )
-    peers = selectors.peer_medians(assessment)
+    kind = files.KINDS[kind_name]
     try:
         options = selectors.parse_options(request.GET)
-        report = _build(assessment, options, peers)
     except ValueError as exc:
-        return HttpResponse(
-            f"{_problem(exc)} Open the report page to choose a target stage and branch order.\n",
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
-    data = render_bytes(report)
-    response = HttpResponse(data, content_type=content_type)
-    filename = selectors.download_filename(assessment, kind, extension)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["Content-Length"] = str(len(data))
+        return _bad_options(exc)
+    lookup = services.report_file_lookup(assessment=assessment, kind=kind, options=options)
+    row = lookup.file
+    if row is None:
+        try:
+            selectors.check_options(assessment=assessment, options=options)
+        except ValueError as exc:
+            return _bad_options(exc)
+    if row is None or row.state != FileState.READY or not row.path.is_file():
+        try:
+            row = services.report_file_request(lookup=lookup, retry="retry" in request.GET)
+            if services.should_render_in_request(row):
+                services.report_file_render(report_file_id=row.pk)
+        except OSError:
+            # WeasyPrint loads pango/harfbuzz from the OS; without them no PDF can be made.
+            return _plain(
+                f"The {kind.label} cannot be produced on this server right now (the renderer's "
+                "system libraries are missing). The other downloads still work.\n",
+                503,
+            )
+        except Exception:  # recorded on the row (failed) and logged by the service
+            logger.warning("Rendering a %s report file in the request failed", kind.name)
+        row = ReportFile.objects.filter(assessment_id=assessment.pk, key=lookup.key).first()
+    if row is not None and row.state == FileState.READY and row.path.is_file():
+        if request.htmx and request.htmx.trigger == START_TRIGGER:
+            # The "ready" note asks once: answer with a real navigation to the file.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = request.get_full_path()
+            return response
+        if request.htmx:
+            return _status(request, assessment, membership, kind, options, row)
+        return _stream(request, assessment, kind, row, lookup)
+    return _status(request, assessment, membership, kind, options, row)
+
+
+def _bad_options(exc: ValueError) -> HttpResponse:
+    return _plain(
+        f"{_problem(exc)} Open the report page to choose a target stage and branch order.\n", 400
+    )
+
+
+def _stream(
+    request: HttpRequest,
+    assessment: Assessment,
+    kind: files.Kind,
+    row: ReportFile,
+    lookup: services.Lookup,
+) -> HttpResponse:
+    filename = selectors.download_filename(assessment, kind.file_kind, kind.extension)
+    response = FileResponse(
+        row.path.open("rb"),
+        as_attachment=True,
+        filename=filename,
+        content_type=kind.content_type,
+    )
+    audit_record(
+        action="report.downloaded",
+        actor=request.user,
+        organisation=assessment.organisation,
+        target=assessment,
+        summary=f"Downloaded the {kind.label} of {assessment.title}",
+        detail={"kind": kind.name, "options": lookup.options_text, "file": row.key[:16]},
+        request=request,
+    )
     return response
+
+
+def _status(
+    request: HttpRequest,
+    assessment: Assessment,
+    membership: Membership,
+    kind: files.Kind,
+    options: selectors.ReportOptions,
+    row: ReportFile | None,
+) -> HttpResponse:
+    """The "being prepared" page (202), its failure (500), or to htmx its status fragment."""
+    state = row.state if row is not None else FileState.QUEUED
+    ready = state == FileState.READY
+    failed = state == FileState.FAILED
+    query = options.query()
+    suffix = "?" + urlencode(query) if query else ""
+    context = {
+        "assessment": assessment,
+        "membership": membership,
+        "model": model_for(assessment),
+        "active": "report",
+        "kind": kind,
+        "ready": ready,
+        "failed": failed,
+        "download_url": request.path + suffix,
+        "retry_url": request.path + "?" + urlencode({**query, "retry": "1"}),
+        "report_url": reverse("assessment_report", args=[assessment.pk]) + suffix,
+        "provisional": assessment.status == Status.DRAFT,
+        "poll_trigger": POLL_TRIGGER,
+        "start_trigger": START_TRIGGER,
+    }
+    if request.htmx:
+        # htmx swaps 2xx answers only; the fragment itself says what happened.
+        return render(request, "reports/_file_status.html", context)
+    status = 200 if ready else 500 if failed else 202
+    return render(request, "reports/preparing.html", context, status=status)
 
 
 @require_safe
 @login_required
 @never_cache
 def report_pdf(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    try:
-        return _download(
-            request,
-            assessment_id,
-            render_bytes=render_pdf,
-            content_type=PDF,
-            kind="gap-report",
-            extension="pdf",
-        )
-    except OSError:
-        # WeasyPrint loads pango/harfbuzz from the OS; without them no PDF can be made.
-        logger.exception("PDF rendering failed")
-        return HttpResponse(
-            "The PDF cannot be produced on this server right now (the PDF renderer's system "
-            "libraries are missing). The Word and Excel downloads still work.\n",
-            status=503,
-            content_type="text/plain; charset=utf-8",
-        )
+    return _download(request, assessment_id, kind_name="pdf")
 
 
 @require_safe
 @login_required
 @never_cache
 def report_docx(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    return _download(
-        request,
-        assessment_id,
-        render_bytes=render_docx,
-        content_type=DOCX,
-        kind="gap-report",
-        extension="docx",
-    )
+    return _download(request, assessment_id, kind_name="docx")
 
 
 @require_safe
 @login_required
 @never_cache
 def report_xlsx(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    return _download(
-        request,
-        assessment_id,
-        render_bytes=render_xlsx,
-        content_type=XLSX,
-        kind="gap-report",
-        extension="xlsx",
-    )
+    return _download(request, assessment_id, kind_name="xlsx")
 
 
 @require_safe
 @login_required
 @never_cache
 def checklist_xlsx(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    return _download(
-        request,
-        assessment_id,
-        render_bytes=lambda report: checklist_to_xlsx(report.checklist),
-        content_type=XLSX,
-        kind="procurement-checklist",
-        extension="xlsx",
-    )
+    return _download(request, assessment_id, kind_name="checklist-xlsx")
 
 
 @require_safe
 @login_required
 @never_cache
 def checklist_csv(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    return _download(
-        request,
-        assessment_id,
-        render_bytes=lambda report: checklist_to_csv(report.checklist),
-        content_type=CSV,
-        kind="procurement-checklist",
-        extension="csv",
-    )
+    return _download(request, assessment_id, kind_name="checklist-csv")
 
 
 # --- the report's stylesheet, scoped for the site layout ---------------------------------------
