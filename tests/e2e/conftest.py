@@ -29,6 +29,13 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def report_files_dir(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Stored report files of each flow go to a directory of their own, never to ./data."""
+    settings.REPORTS_DIR = tmp_path_factory.mktemp("reports")
+    return Path(settings.REPORTS_DIR)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     return {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -104,8 +105,15 @@ def filled(assessment: Assessment, alice: User) -> Assessment:
 
 
 def run_worker() -> None:
-    """Run every queued background task, as `manage.py db_worker --batch` does, then return."""
-    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", verbosity=0)
+    """Run every queued background task, as `manage.py db_worker --batch` does, then return.
+
+    The worker closes "old" connections between tasks, as Django does between requests; inside
+    a test's transaction that would close the test's own connection (PostgreSQL).
+    """
+    with mock.patch(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    ):
+        call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", verbosity=0)
 
 
 def download(client: Client, url: str) -> HttpResponse:

@@ -171,16 +171,17 @@ def worker_active(since: timedelta) -> bool:
     means there is no worker, or a busy one; only the first is a reason to render in the
     request. Backends other than the database one run tasks as they are queued.
     """
-    from django_tasks import default_task_backend
+    from django_tasks import task_backends
+    from django_tasks.base import TaskResultStatus
     from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
-    if not isinstance(default_task_backend, DatabaseBackend):
+    if not isinstance(task_backends["default"], DatabaseBackend):
         return True
     now = timezone.now()
     recent = now - since
     return DBTaskResult.objects.filter(
-        Q(status="RUNNING", started_at__gte=now - STUCK_AFTER)
+        Q(status=TaskResultStatus.RUNNING, started_at__gte=now - STUCK_AFTER)
         | Q(started_at__gte=recent)
         | Q(finished_at__gte=recent)
     ).exists()
