@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: prepare the database (SQLite in ./data unless DATABASE_URL is set), load the model's
-# demo data, and serve the development server on http://127.0.0.1:8000.
+# demo data, start the background worker (report files) and serve the development server on
+# http://127.0.0.1:8000.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${VENV:-.venv}/bin
@@ -17,4 +18,8 @@ cat <<MSG
   Sign in with one of the demo logins above (also in data/demo-logins.txt).
 
 MSG
-exec "$BIN/python" manage.py runserver 127.0.0.1:8000
+# The worker renders report files (PDF, DOCX) off the request path; it stops with the server.
+"$BIN/python" manage.py db_worker &
+worker=$!
+trap 'kill "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true' EXIT
+"$BIN/python" manage.py runserver 127.0.0.1:8000

@@ -300,6 +300,24 @@ def rescore(model_id: str | None, batch_size: int) -> None:
     click.echo(f"Rescored {summary.total} assessments; {summary.changed} changed stage.")
 
 
+@main.group("reports")
+def reports_group() -> None:
+    """Stored report files (rendered once per state, kept in $DIAM_DATA_DIR/reports)."""
+
+
+@reports_group.command("cleanup")
+def reports_cleanup() -> None:
+    """Remove stored report files no download would serve (run it daily, e.g. from cron)."""
+    _django()
+    from diam.web.reports.services import report_files_cleanup
+
+    s = report_files_cleanup()
+    click.echo(
+        f"Removed {s.stale} files of an earlier state or benchmark release, {s.old} old draft "
+        f"or unfinished files, {s.failed} failed attempts and {s.orphans} files without a record."
+    )
+
+
 # --- helpers -----------------------------------------------------------------------------
 
 

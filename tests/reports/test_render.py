@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 import xml.etree.ElementTree as ET
+from collections import Counter
 from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from docx import Document
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject
 
 from diam.model import Model
 from diam.reports import (
@@ -40,10 +45,15 @@ def html(example_report: Report) -> str:
 
 
 @pytest.fixture(scope="module")
-def pdf_pages(example_report: Report) -> list[str]:
+def pdf_bytes(example_report: Report) -> bytes:
     data = render_pdf(example_report)
     assert data.startswith(b"%PDF")
-    return [page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages]
+    return data
+
+
+@pytest.fixture(scope="module")
+def pdf_pages(pdf_bytes: bytes) -> list[str]:
+    return [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf_bytes)).pages]
 
 
 # --- the report object -------------------------------------------------------------------
@@ -171,6 +181,47 @@ def test_pdf_pages_have_header_footer_and_a_true_table_of_contents(
         page = int(match.group(1))
         lines = [ln.strip() for ln in pdf_pages[page - 1].splitlines() if ln.strip()]
         assert title in lines[:4], f"{title!r} is not at the top of page {page}"
+
+
+def _structure(node: Any, kinds: Counter[str], alts: list[str]) -> None:
+    node = node.get_object()
+    if isinstance(node, ArrayObject):
+        for child in node:
+            _structure(child, kinds, alts)
+    elif isinstance(node, DictionaryObject):
+        kind = node.get("/S")
+        if kind is not None:
+            kinds[str(kind)] += 1
+            if kind == "/Figure":
+                alts.append(str(node.get("/Alt", "")))
+        if "/K" in node:
+            _structure(node["/K"], kinds, alts)
+
+
+def test_pdf_is_tagged_with_language_title_and_structure(
+    pdf_bytes: bytes, example_report: Report, tmp_path: Path
+) -> None:
+    reader = PdfReader(io.BytesIO(pdf_bytes))
+    catalog = reader.trailer["/Root"]
+    assert catalog["/MarkInfo"]["/Marked"] == True  # noqa: E712 - a PDF boolean object
+    assert catalog["/Lang"] == "en"
+    assert catalog["/ViewerPreferences"]["/DisplayDocTitle"] == True  # noqa: E712
+    assert reader.metadata is not None and reader.metadata.title == example_report.title
+    kinds: Counter[str] = Counter()
+    alts: list[str] = []
+    _structure(catalog["/StructTreeRoot"], kinds, alts)
+    assert kinds["/H1"] == 1 and kinds["/H2"] >= len(TITLES)
+    assert kinds["/Table"] >= 5 and kinds["/TH"] > 0 and kinds["/TD"] > 100
+    assert kinds["/L"] > 0 and kinds["/Link"] > 0
+    # Both charts are figures whose alternative text says what they show.
+    assert len(alts) == 2 and all(alts), alts
+    assert any("Stage ladder" in alt for alt in alts)
+    # What a checker reads: poppler (poppler-utils, installed by make install) says so too.
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf_bytes)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    assert re.search(r"^Tagged:\s+yes$", info.stdout, flags=re.M), info.stdout
+    assert re.search(r"^Title:\s+" + re.escape(example_report.title) + "$", info.stdout, re.M)
 
 
 # --- DOCX and XLSX -----------------------------------------------------------------------

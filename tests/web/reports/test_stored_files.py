@@ -334,3 +334,17 @@ def test_cleanup_removes_what_no_download_would_serve(
 def test_another_organisation_cannot_poll_or_start_a_file(carol_client, filled, url) -> None:
     assert carol_client.get(url.format(pk=filled.pk), **HTMX).status_code == 404
     assert not ReportFile.objects.exists() and not DBTaskResult.objects.exists()
+
+
+@pytest.mark.django_db
+def test_diam_reports_cleanup_says_what_it_removed(report_files_dir) -> None:
+    from click.testing import CliRunner
+
+    from diam.cli import main
+
+    orphan = report_files_dir / "7" / ("a" * 64)
+    orphan.parent.mkdir()
+    orphan.write_bytes(b"no record")
+    result = CliRunner().invoke(main, ["reports", "cleanup"])
+    assert result.exit_code == 0, result.output
+    assert "1 files without a record" in result.output and not orphan.exists()
