@@ -36,7 +36,6 @@ from diam.scoring.result import (
 )
 
 _N_CORE = len(CORE_STAGES)
-_HIDDEN = NotApplicable("hidden by the model's skip logic")
 
 # Rule kinds in the compiled plan.
 _BOOL, _MIN, _MAX, _CHOICE = 0, 1, 2, 3
@@ -53,6 +52,9 @@ class _Plan:
     focus_areas: tuple[str, ...]
     group_members: tuple[tuple[int, ...], ...]
     threshold: float | None  # None = strict
+    # Criteria per group and per focus area: the applicable counts before any N/A answer.
+    group_totals: tuple[int, ...]
+    fa_totals: tuple[int, ...]
 
 
 def _compile(model: Model) -> _Plan:
@@ -94,6 +96,9 @@ def _compile(model: Model) -> _Plan:
         place(cid)
     rule_mode = model.manifest.stage_rule
     threshold = rule_mode.threshold_percent if rule_mode.mode is StageRuleMode.THRESHOLD else None
+    fa_totals = [0] * len(fa_codes)
+    for compiled in rules:
+        fa_totals[compiled[4]] += 1
     return _Plan(
         ids=tuple(c.id for c in model.criteria),
         rules=tuple(rules),
@@ -102,6 +107,8 @@ def _compile(model: Model) -> _Plan:
         focus_areas=fa_codes,
         group_members=tuple(tuple(m) for m in members),
         threshold=threshold,
+        group_totals=tuple(len(m) for m in members),
+        fa_totals=tuple(fa_totals),
     )
 
 
@@ -131,14 +138,25 @@ def _relevant(cond: Condition, value: AnswerValue | None) -> bool:
     return True
 
 
+_NOTHING_HIDDEN: frozenset[str] = frozenset()
+
+
+def _hidden_indices(plan: _Plan, values: Mapping[str, AnswerValue]) -> list[int]:
+    """Positions of the criteria the skip logic hides, controllers before their dependants."""
+    hidden: list[int] = []
+    for index, controller, controller_index, cond in plan.conditions:
+        if controller_index in hidden or not _relevant(cond, values.get(controller)):
+            hidden.append(index)
+    return hidden
+
+
 def hidden_criteria(model: Model, values: Mapping[str, AnswerValue]) -> frozenset[str]:
     """Ids that the model's skip logic hides for these answers; empty when nothing is hidden."""
     plan = plan_for(model)
-    hidden: set[str] = set()
-    for index, controller, _, cond in plan.conditions:
-        if controller in hidden or not _relevant(cond, values.get(controller)):
-            hidden.add(plan.ids[index])
-    return frozenset(hidden)
+    if not plan.conditions:
+        return _NOTHING_HIDDEN
+    ids = plan.ids
+    return frozenset(ids[i] for i in _hidden_indices(plan, values)) or _NOTHING_HIDDEN
 
 
 def score(model: Model, values: Mapping[str, AnswerValue]) -> Result:
@@ -147,31 +165,28 @@ def score(model: Model, values: Mapping[str, AnswerValue]) -> Result:
     `values` maps criterion ids to values already checked by `parse_answer_file` or
     `parse_value`; a missing id is unanswered. The result is a pure function of the two.
     """
-    plan = plan_for(model)
+    plan = model._cache.get("plan") or plan_for(model)
     n_groups = len(plan.groups)
     met = [0] * n_groups
-    applicable = [0] * n_groups
+    # Every criterion counts as applicable until an N/A answer says otherwise (the rare case),
+    # so the hot loop adds nothing for an answer that is not met or not given.
+    applicable = list(plan.group_totals)
     unanswered = [0] * n_groups
     fa_met = [0] * len(plan.focus_areas)
-    fa_applicable = [0] * len(plan.focus_areas)
+    fa_applicable = list(plan.fa_totals)
     statuses: list[int] = []
     append = statuses.append
-    hidden = hidden_criteria(model, values) if plan.conditions else frozenset()
-    if hidden:
-        # Hidden criteria score as not applicable whatever was answered; mapping them to an
-        # N/A marker keeps the hot loop free of a second membership test.
-        values = {**values, **dict.fromkeys(hidden, _HIDDEN)}
     get = values.get
     for cid, kind, arg, g, fa in plan.rules:
         value = get(cid)
         if value is None:
             append(UNANSWERED)
-            applicable[g] += 1
             unanswered[g] += 1
-            fa_applicable[fa] += 1
             continue
         if value.__class__ is NotApplicable:
             append(NOT_APPLICABLE)
+            applicable[g] -= 1
+            fa_applicable[fa] -= 1
             continue
         if kind == _MIN:
             ok = value >= arg  # type: ignore[operator]
@@ -181,14 +196,34 @@ def score(model: Model, values: Mapping[str, AnswerValue]) -> Result:
             ok = value in arg  # type: ignore[operator]
         else:
             ok = value <= arg  # type: ignore[operator]
-        applicable[g] += 1
-        fa_applicable[fa] += 1
         if ok:
             met[g] += 1
             fa_met[fa] += 1
             append(MET)
         else:
             append(NOT_MET)
+
+    hidden = _NOTHING_HIDDEN
+    if plan.conditions:
+        hidden_at = _hidden_indices(plan, values)
+        if hidden_at:
+            # Hidden criteria score as not applicable whatever was answered: take back what
+            # the loop counted for them (a few criteria) rather than test every criterion.
+            rules = plan.rules
+            for i in hidden_at:
+                status = statuses[i]
+                if status == NOT_APPLICABLE:
+                    continue
+                g, fa = rules[i][3], rules[i][4]
+                applicable[g] -= 1
+                fa_applicable[fa] -= 1
+                if status == MET:
+                    met[g] -= 1
+                    fa_met[fa] -= 1
+                elif status == UNANSWERED:
+                    unanswered[g] -= 1
+                statuses[i] = NOT_APPLICABLE
+            hidden = frozenset(plan.ids[i] for i in hidden_at)
 
     threshold = plan.threshold
     if threshold is None:
