@@ -1,8 +1,11 @@
 """Answer autosave over HTTP: gunicorn (2 workers) under 20 concurrent clients, on loopback.
 
-Target: autosave >= 40 % of a bare hello-world view's requests/second on the same server, p95
-<= 50 ms at 20 clients; figures and what bounds them: docs/configuration.md ("Autosave
-performance"). wrk drives every run; every autosave request is a real save (each goes to a
+Targets (design.md §5), against a reference on the same server in the same run: autosave
+throughput >= 60 % of the signed-in one-row write's requests/second, and its p95 <= 2x the
+write's p95; each gunicorn worker <= 200 MB RSS after the runs. Figures and what bounds them:
+docs/performance.md and docs/configuration.md ("Autosave performance").
+
+wrk drives every run; every autosave request is a real save (each goes to a
 fresh criterion of one of many assessments, with the right version), so none is refused as a
 conflict. Two reference views on the same server (bench/autosave_site.py) bound what any
 autosave can reach: a signed-in GET that does nothing else, and a signed-in POST that writes one
@@ -150,9 +153,11 @@ end
 LUA_DONE = """
 done = function(summary, latency, requests)
   local seconds = summary.duration / 1e6
-  io.write(string.format("RESULT rps=%.1f p50=%.2f p95=%.2f p99=%.2f requests=%d non2xx=%d\\n",
+  io.write(string.format(
+    "RESULT rps=%.1f p50=%.2f p95=%.2f p99=%.2f requests=%d non2xx=%d timeouts=%d\\n",
     summary.requests / seconds, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000, summary.requests, summary.errors.status))
+    latency:percentile(99) / 1000, summary.requests, summary.errors.status,
+    summary.errors.timeout))
 end
 """
 
@@ -188,20 +193,27 @@ def server_cpu(server_pid: int, database: bool) -> dict[str, float]:
 
 
 def run_wrk(
-    url: str, script: Path, server_pid: int = 0, database: bool = False
+    url: str,
+    script: Path,
+    server_pid: int = 0,
+    database: bool = False,
+    clients: int = CLIENTS,
+    duration: str = DURATION,
 ) -> dict[str, float]:
     """wrk's figures, plus the server's CPU milliseconds per request during the run."""
     before = server_cpu(server_pid, database)
-    result = _wrk(url, script)
+    result = _wrk(url, script, clients, duration)
     after = server_cpu(server_pid, database)
     for name in before:
         result[f"cpu_{name}"] = (after[name] - before[name]) * 1000 / max(result["requests"], 1)
     return result
 
 
-def _wrk(url: str, script: Path) -> dict[str, float]:
+def _wrk(url: str, script: Path, clients: int, duration: str) -> dict[str, float]:
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{CLIENTS}", f"-d{DURATION}", "-s", str(script), url],
+        # A generous timeout: a request wrk gives up on (2 s by default) leaves the latency
+        # figures, which would then understate a slow page on a loaded machine.
+        ["wrk", "-t2", f"-c{clients}", f"-d{duration}", "--timeout", "30s", "-s", str(script), url],
         capture_output=True,
         text=True,
         check=True,
@@ -329,16 +341,13 @@ def main() -> None:
             f"(target <= 200 MB: {'met' if max(rss) <= 200 else 'NOT met'})"
         )
     of_write = save["rps"] / floor_write["rps"] * 100
+    p95_ratio = save["p95"] / floor_write["p95"]
     print(
-        f"autosave = {of_write:.0f} % of the one-row write, "
-        f"{save['rps'] / floor_read['rps'] * 100:.0f} % of the signed-in GET "
-        "(what a signed-in save can be compared with; docs/performance.md); the target proposed "
-        f"there, >= 35 % of the one-row write: {'met' if of_write >= 35 else 'NOT met'}"
-    )
-    print(
-        f"ratio: {ratio:.0f} % of hello-world (target >= 40 %: "
-        f"{'met' if ratio >= 40 else 'NOT met'}); p95 target <= 50 ms: "
-        f"{'met' if save['p95'] <= 50 else 'NOT met'}"
+        f"autosave = {of_write:.0f} % of the one-row write's req/s (target >= 60 %: "
+        f"{'met' if of_write >= 60 else 'NOT met'}); its p95 {p95_ratio:.2f}x the write's "
+        f"(target <= 2x: {'met' if p95_ratio <= 2 else 'NOT met'}); "
+        f"{save['rps'] / floor_read['rps'] * 100:.0f} % of the signed-in GET, "
+        f"{ratio:.0f} % of hello-world (information)"
     )
 
 
