@@ -192,7 +192,7 @@ INVITATION_MAX_AGE_DAYS = env_int("DIAM_INVITATION_MAX_AGE_DAYS", 7)
 # Report files are rendered once per state by a background worker (`manage.py db_worker`, the
 # database backend of django-tasks: no extra server) and kept here; derived data, not backed up.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-REPORTS_DIR = Path(env_str("DIAM_REPORTS_DIR", str(DATA_DIR / "reports")))
+REPORTS_DIR = Path(env_str("DIAM_REPORTS_DIR", "") or DATA_DIR / "reports")
 # A download waits this long for a worker to start its file; then, if no worker is busy, the
 # request renders it itself (so a site without a running worker still delivers).
 REPORT_WORKER_WAIT_SECONDS = env_int("DIAM_REPORT_WORKER_WAIT_SECONDS", 5)
