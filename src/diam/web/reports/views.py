@@ -213,7 +213,7 @@ def _stream(
         content_type=kind.content_type,
     )
     audit_record(
-        action="report.downloaded",
+        action="export.report_downloaded",
         actor=request.user,
         organisation=assessment.organisation,
         target=assessment,
