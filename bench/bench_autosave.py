@@ -162,6 +162,22 @@ end
 """
 
 
+def wait_for_server(port: int, server: subprocess.Popen[bytes], seconds: float = 120) -> None:
+    """Until gunicorn accepts connections (slow to start on a loaded machine) and answers."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {server.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        except OSError:
+            time.sleep(0.2)
+            continue
+        time.sleep(1)  # the master accepts before its workers have loaded the application
+        return
+    raise SystemExit(f"gunicorn did not start within {seconds:.0f} s")
+
+
 def _cpu_seconds(pid: str) -> float:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -295,12 +311,7 @@ def main() -> None:
         env=server_env,
     )
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_server(port, server)
         base = f"http://127.0.0.1:{port}"
         run_wrk(base + "/healthz", get)  # warm-up
         hello = run_wrk(base + "/healthz", get, server.pid, bool(database))

@@ -15,14 +15,20 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
-from bench_autosave import BIN, LUA_DONE, ROOT, free_port, run_wrk, worker_rss_mb
+from bench_autosave import (
+    BIN,
+    LUA_DONE,
+    ROOT,
+    free_port,
+    run_wrk,
+    wait_for_server,
+    worker_rss_mb,
+)
 
 CLIENTS = 10
 DURATION = os.environ.get("BENCH_DURATION", "5s")
@@ -152,12 +158,7 @@ def run(env: dict[str, str], tmp: Path, pages: dict[str, tuple[str, str]], pg: b
     )
     results: dict[str, dict[str, float]] = {}
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_server(port, server)
         base = f"http://127.0.0.1:{port}"
         for name, (path, cookie) in pages.items():
             script = tmp / f"{abs(hash(name))}.lua"
