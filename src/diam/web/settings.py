@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "diam.web.reports",
     "diam.web.benchmarks",
     "diam.web.audit",
+    "ninja",  # serves the API docs' assets from static files (no CDN)
+    "diam.web.exchange",
+    "diam.web.api",
 ]
 
 MIDDLEWARE = [
@@ -182,6 +185,13 @@ MEDIA_ROOT = DATA_DIR / "evidence"
 EVIDENCE_MAX_BYTES = env_int("DIAM_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Imports (answers file, bundle, workbook, FHIR) larger than this are refused unread.
+DIAM_IMPORT_MAX_BYTES = env_int("DIAM_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# JSON API: requests per minute per token (429 with Retry-After beyond), and the longest
+# lifetime a personal API token may be given.
+DIAM_API_RATE_PER_MINUTE = env_int("DIAM_API_RATE_PER_MINUTE", 120)
+DIAM_API_TOKEN_MAX_DAYS = env_int("DIAM_API_TOKEN_MAX_DAYS", 365)
 
 # Benchmarks never show a figure computed from fewer than this many organisations.
 DIAM_BENCHMARK_K = env_int("DIAM_BENCHMARK_K", 5)

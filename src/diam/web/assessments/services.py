@@ -74,9 +74,15 @@ def model_for(assessment: Assessment) -> Model:
 
 @transaction.atomic
 def assessment_create(
-    *, organisation: Organisation, user: User, title: str = "", model_id: str = DEFAULT_MODEL_ID
+    *,
+    organisation: Organisation,
+    user: User,
+    title: str = "",
+    model_id: str = DEFAULT_MODEL_ID,
+    model_version: str | None = None,
 ) -> Assessment:
-    model = shipped_model(model_id)
+    """A new draft on `model_version` of the model (the latest installed when None)."""
+    model = shipped_model(model_id, model_version)
     assessment = Assessment.objects.create(
         organisation=organisation,
         title=title.strip() or f"Assessment {timezone.localdate():%B %Y}",
@@ -370,6 +376,12 @@ def _sniff(head: bytes, name: str) -> str:
     raise EvidenceRejected(
         f"{name}: not an accepted type. Upload PDF, PNG, JPEG, Office documents, TXT or CSV."
     )
+
+
+def evidence_content_type(head: bytes, name: str) -> str:
+    """The accepted content type of a file from its first bytes and name (the same rules as an
+    upload); raises `EvidenceRejected` for a type that is not accepted."""
+    return _sniff(head, name)
 
 
 ACCEPTED_EVIDENCE = ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.pptx,.odt,.ods,.txt,.csv"

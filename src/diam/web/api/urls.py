@@ -1,0 +1,16 @@
+from django.urls import path
+
+from diam.web.api import views
+from diam.web.api.api import api
+
+urlpatterns = [
+    path("api/", api.urls),
+    # Anything else under /api/ answers in JSON too (not an OpenAPI operation: see the test).
+    path("api/<path:rest>", views.api_not_found, name="api_not_found"),
+    path("o/<int:organisation_id>/tokens/", views.tokens, name="api_tokens"),
+    path(
+        "o/<int:organisation_id>/tokens/<int:token_id>/revoke/",
+        views.token_revoke_view,
+        name="api_token_revoke",
+    ),
+]
