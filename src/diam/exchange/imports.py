@@ -114,7 +114,7 @@ def read_import(data: bytes, *, resolve: Resolve = installed_model) -> Imported:
             "bundle", imported.model, imported.document, imported.sheet, bundle.evidence
         )
     head = data.lstrip()[:1]
-    if head not in (b"{", b"\xef"):
+    if head not in (b"{", b"[", b"\xef"):
         raise UploadProblem(
             "The file is not one diam reads: an answers file or FHIR QuestionnaireResponse "
             "(JSON), an answers bundle (zip) or the offline workbook (XLSX)."

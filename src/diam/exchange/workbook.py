@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook, load_workbook  # type: ignore[import-untyped]
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
 from openpyxl.styles import Alignment, Font, PatternFill, Protection  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter, quote_sheetname  # type: ignore[import-untyped]
 from openpyxl.workbook.protection import WorkbookProtection  # type: ignore[import-untyped]
@@ -99,8 +100,11 @@ def sheet_title(code: str, name: str, taken: set[str]) -> str:
 
 
 def _text(cell: Any, value: str) -> None:
-    """A text cell that is never taken for a formula, whatever the text starts with."""
-    cell.value = value
+    """A text cell that is never taken for a formula, whatever the text starts with.
+
+    Control characters cannot be stored in XLSX (XML 1.0) and are dropped.
+    """
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell.data_type = "s"
 
 
