@@ -14,9 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import load_workbook
 
+from diam.paths import latest_version
 from diam.web.accounts.models import Organisation, User
 from diam.web.assessments.models import Answer, AnswerChange, Assessment, Evidence, Status
-from diam.paths import latest_version
 from diam.web.assessments.services import (
     answer_save,
     assessment_create,
@@ -31,8 +31,9 @@ PDF = b"%PDF-1.4\n% evidence\n"
 
 
 def _fill(assessment: Assessment, user: User) -> None:
-    answer_save(assessment=assessment, criterion_id="SI-01", value=97.5, comment="=cmd|' /C calc'!A0", expected_version=None, user=user)  # fmt: skip
-    answer_save(assessment=assessment, criterion_id="SI-02", value=80, expected_version=None, user=user)  # fmt: skip
+    save = {"assessment": assessment, "expected_version": None, "user": user}
+    answer_save(**save, criterion_id="SI-01", value=97.5, comment="=cmd|' /C calc'!A0")
+    answer_save(**save, criterion_id="SI-02", value=80)
     answer_save(
         assessment=assessment,
         criterion_id="PM-08",
