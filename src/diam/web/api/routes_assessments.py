@@ -340,7 +340,11 @@ def _gap(gap: Any) -> dict[str, Any]:
     }
 
 
-ReportQuery = Annotated[str | None, Query(max_length=12)]
+Target = Annotated[int | None, Query(ge=1, le=7, description="Target stage (default: the next).")]
+BranchOrder = Annotated[
+    str | None,
+    Query(pattern=r"^[A-Z]{1,6}$", description="Branch letters in planning order, e.g. ACB."),
+]
 
 
 @api.get(
@@ -352,8 +356,8 @@ ReportQuery = Annotated[str | None, Query(max_length=12)]
 def report_get(
     request: HttpRequest,
     assessment_id: Id,
-    target: ReportQuery = None,
-    branch_order: ReportQuery = None,
+    target: Target = None,
+    branch_order: BranchOrder = None,
 ) -> dict[str, Any]:
     assessment, _ = token_assessment_get(token=_token(request), assessment_id=assessment_id)
     report = _report(assessment, request)
@@ -444,8 +448,8 @@ def _file(request: HttpRequest, assessment_id: int, fmt: str) -> HttpResponse:
 def report_pdf(
     request: HttpRequest,
     assessment_id: Id,
-    target: ReportQuery = None,
-    branch_order: ReportQuery = None,
+    target: Target = None,
+    branch_order: BranchOrder = None,
 ) -> HttpResponse:
     return _file(request, assessment_id, "pdf")
 
@@ -460,8 +464,8 @@ def report_pdf(
 def report_docx(
     request: HttpRequest,
     assessment_id: Id,
-    target: ReportQuery = None,
-    branch_order: ReportQuery = None,
+    target: Target = None,
+    branch_order: BranchOrder = None,
 ) -> HttpResponse:
     return _file(request, assessment_id, "docx")
 
@@ -476,8 +480,8 @@ def report_docx(
 def report_xlsx(
     request: HttpRequest,
     assessment_id: Id,
-    target: ReportQuery = None,
-    branch_order: ReportQuery = None,
+    target: Target = None,
+    branch_order: BranchOrder = None,
 ) -> HttpResponse:
     return _file(request, assessment_id, "xlsx")
 

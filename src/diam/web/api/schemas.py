@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
 from pydantic import BaseModel, ConfigDict
+
+from diam.paths import DEFAULT_MODEL_ID, available_model_ids, model_versions
 
 # Text fields refuse NUL bytes (PostgreSQL cannot store them) and stay short.
 NO_NUL = r"^[^\x00]*$"
@@ -87,14 +89,19 @@ class OrganisationPage(Schema):
     pages: int
 
 
+# The installed models and versions, read once at start-up (installing one needs a restart).
+MODEL_IDS = tuple(available_model_ids()) or (DEFAULT_MODEL_ID,)
+MODEL_VERSIONS = tuple(sorted({v for m in MODEL_IDS for v in model_versions(m)})) or ("1.0.0",)
+ModelIdField = Literal[MODEL_IDS]  # type: ignore[valid-type]
+ModelVersionField = Literal[MODEL_VERSIONS]  # type: ignore[valid-type]
+
+
 class AssessmentCreate(Schema):
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field("", max_length=120, pattern=NO_NUL)
-    model_id: str = Field("radiology", max_length=60, pattern=r"^[a-z][a-z0-9-]*$")
-    model_version: str | None = Field(
-        None, max_length=20, pattern=r"^\d+\.\d+\.\d+$", description="Default: the latest."
-    )
+    model_id: ModelIdField = Field(DEFAULT_MODEL_ID)
+    model_version: ModelVersionField | None = Field(None, description="Default: the latest.")
 
 
 class AnswersFile(BaseModel):
