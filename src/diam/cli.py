@@ -120,7 +120,16 @@ def score_command(file: Path, model_path: Path | None, fmt: str) -> None:
 
 
 def read_answers(file: Path, model_path: Path | None) -> tuple[Model, AnswerSheet]:
-    """Read and validate an answers file; every failure is a `UserError`."""
+    """Read and validate an answers file; every failure is a `UserError`.
+
+    A workbook (XLSX), a bundle (zip) or a FHIR QuestionnaireResponse is read too, for the
+    installed model version it names.
+    """
+    if model_path is None and _other_format(file):
+        from diam.cli_exchange import read_file
+
+        imported = read_file(file)
+        return imported.model, imported.sheet
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -155,6 +164,16 @@ def read_answers(file: Path, model_path: Path | None) -> tuple[Model, AnswerShee
         listing = "\n".join(f"  - {p}" for p in exc.problems)
         fail(f"{file}: {len(exc.problems)} problem(s), nothing was scored:\n{listing}")
     return loaded, sheet
+
+
+def _other_format(file: Path) -> bool:
+    """A zip (workbook, bundle) or a FHIR resource rather than an answers file."""
+    try:
+        with file.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False  # read_answers reports it
+    return head.startswith(b"PK\x03\x04") or b'"resourceType"' in head
 
 
 def _bar(percent: float | None, width: int = 20) -> str:
@@ -484,6 +503,12 @@ def _meta_date(file: Path, meta: dict[str, Any]) -> date:
     except ValueError:
         fail(f"{file}: meta.assessment_date must be a date like 2025-03-31, got {raw!r}.")
 
+
+# Data in and out (diam.cli_exchange imports helpers from here, so it is registered last).
+from diam.cli_exchange import export, import_, questionnaire, workbook  # noqa: E402
+
+for _command in (export, import_, workbook, questionnaire):
+    main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
