@@ -295,3 +295,24 @@ def test_the_blank_workbook_and_questionnaire_are_public(client: Client) -> None
     )
     assert questionnaire["resourceType"] == "Questionnaire" and questionnaire["version"] == version
     assert client.get("/models/radiology/9.9.9/workbook.xlsx").status_code == 404
+
+
+def test_an_imported_row_confirms_an_answer_carried_from_the_previous_assessment(
+    alice_client: Client, alice: User, assessment: Assessment
+) -> None:
+    from diam.web.assessments.services import assessment_start_from
+
+    _fill(assessment, alice)
+    assessment_submit(assessment=assessment, user=alice)
+    follow_up = assessment_start_from(previous=assessment, user=alice)
+    carried = Answer.objects.get(assessment=follow_up, criterion_id="SI-02")
+    assert carried.carried and carried.value == 80
+    data = _workbook_with(alice_client, follow_up, {("SI-02", 8): 80, ("SI-03", 8): "No"})
+    response = alice_client.post(
+        f"/a/{follow_up.pk}/workbook/upload/", {"file": _upload("w.xlsx", data)}
+    )
+    assert response.status_code == 302
+    confirmed = Answer.objects.get(assessment=follow_up, criterion_id="SI-02")
+    assert not confirmed.carried and confirmed.value == 80
+    # A row left as it was (SI-01 is pre-filled in the workbook) counts as confirmed too.
+    assert not Answer.objects.get(assessment=follow_up, criterion_id="SI-01").carried

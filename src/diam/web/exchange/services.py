@@ -41,6 +41,7 @@ class WrongModelVersion(UploadProblem):
 @dataclass(frozen=True)
 class ApplyResult:
     changed: tuple[str, ...]
+    confirmed: tuple[str, ...]  # carried from the previous assessment, confirmed unchanged
     unchanged: int
 
 
@@ -102,6 +103,7 @@ def _write_answers(
     to_create: list[Answer] = []
     to_update: list[Answer] = []
     changes: list[tuple[Answer, dict[str, Any], dict[str, Any]]] = []
+    confirmed: list[str] = []
     for cid in touched:
         new = _state(sheet, cid)
         answer = existing.get(cid)
@@ -113,15 +115,20 @@ def _write_answers(
         else:
             to_update.append(answer)
         old = answer.snapshot()
-        if old == new:
+        if old == new and not answer.carried:
             if answer in to_update:
                 to_update.remove(answer)
             continue
         answer.value, answer.na = new["value"], new["na"]
         answer.justification, answer.comment = new["justification"], new["comment"]
+        # An imported answer confirms one carried from the previous assessment, as a save does.
+        answer.carried = False
         answer.version += 1
         answer.updated_by = user
-        changes.append((answer, old, new))
+        if old != new:
+            changes.append((answer, old, new))
+        else:
+            confirmed.append(answer.criterion_id)
     Answer.objects.bulk_create(to_create)
     if to_create and any(a.pk is None for a in to_create):  # a backend without RETURNING
         by_id = {
@@ -133,7 +140,7 @@ def _write_answers(
         for a in to_create:
             a.pk = by_id[a.criterion_id]
     Answer.objects.bulk_update(
-        to_update, ["value", "na", "justification", "comment", "version", "updated_by"]
+        to_update, ["value", "na", "justification", "comment", "carried", "version", "updated_by"]
     )
     if to_update:
         # bulk_update does not touch auto_now fields; the import is the latest change.
@@ -144,9 +151,9 @@ def _write_answers(
     )
     if changes:
         Assessment.objects.filter(pk=assessment.pk).update(updated_at=timezone.now())
+    changed = tuple(a.criterion_id for a, _, _ in changes)
     return ApplyResult(
-        changed=tuple(a.criterion_id for a, _, _ in changes),
-        unchanged=len(touched) - len(changes),
+        changed=changed, confirmed=tuple(confirmed), unchanged=len(touched) - len(changed)
     )
 
 
