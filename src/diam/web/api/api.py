@@ -169,4 +169,4 @@ def errors(*codes: int) -> dict[int, Any]:
 
 
 # Routes are added by these modules (import for the side effect, after `api` exists).
-from diam.web.api import routes_assessments, routes_public  # noqa: E402, F401
+from diam.web.api import routes_assessments, routes_public, routes_results  # noqa: E402, F401

@@ -192,3 +192,30 @@ class FhirResource(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     resourceType: str  # noqa: N815 - FHIR's own field name
+
+
+class FigureOut(Schema):
+    value: Any = Field(description="The figure, or null when suppressed.")
+    n: int | None = Field(description="Organisations behind the figure; null when suppressed.")
+    suppressed: str | None = Field(description="Why the figure is hidden, or null.")
+
+
+class PeerGroupOut(Schema):
+    key: str
+    label: str
+    shown: bool
+    suppressed: str | None
+    figures: dict[str, FigureOut] = Field(
+        description="Every figure by path, e.g. `stage.median`, `focus_areas.SI.median`."
+    )
+
+
+class BenchmarksOut(Schema):
+    model_id: str
+    model_version: str
+    k: int = Field(description="No figure is shown from fewer organisations than this.")
+    source: str = Field(description="`live`: the current figures (frozen releases to come).")
+    own_counted: bool
+    opted_out: bool
+    includes_demo: bool
+    groups: list[PeerGroupOut]
