@@ -1,8 +1,14 @@
 from django.urls import path
 
-from diam.web.exchange import views
+from diam.web.exchange import research, views
 
 urlpatterns = [
+    path("programme/research/", research.research_page, name="research"),
+    path(
+        "programme/research/<slug:model_id>/<str:version>.zip",
+        research.research_download,
+        name="research_download",
+    ),
     path("a/<int:assessment_id>/data/", views.assessment_data, name="assessment_data"),
     path(
         "a/<int:assessment_id>/answers.json", views.export_answers, name="assessment_answers_json"
