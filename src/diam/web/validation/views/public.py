@@ -8,6 +8,7 @@ credential is checked against the programme's public keys.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -25,6 +26,7 @@ from diam.web.validation.models import Recognition, ValidationDecision
 from diam.web.validation.services.decision import decision_for_code, normalise_code
 
 MAX_CREDENTIAL_BYTES = 200_000
+CODE_SHAPE = re.compile(r"[A-Z0-9-]{1,60}")
 
 
 @require_GET
@@ -76,18 +78,27 @@ def verify_code(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "validation/verify.html", context)
 
 
+def _code_response(request: HttpRequest, code: str) -> HttpResponse:
+    """Redirect to a code's page; a code that cannot be one is refused on the spot."""
+    code = normalise_code(code)
+    if not CODE_SHAPE.fullmatch(code):
+        context = {"code": code[:60], "form": VerifyForm(), "unknown": True}
+        return render(request, "validation/verify.html", context, status=404)
+    return redirect("verify_code", code)
+
+
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("code", "").strip()
     if code:
-        return redirect("verify_code", normalise_code(code)[:60] or "-")
+        return _code_response(request, code)
     form = VerifyForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
         text = form.cleaned_data["credential_text"].strip()
         upload = form.cleaned_data["credential"]
         if form.cleaned_data["code"].strip() and not (text or upload):
-            return redirect("verify_code", normalise_code(form.cleaned_data["code"])[:60])
+            return _code_response(request, form.cleaned_data["code"])
         if upload is not None:
             if upload.size > MAX_CREDENTIAL_BYTES:
                 form.add_error("credential", "A credential is a small JSON file; this is too big.")
