@@ -107,7 +107,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "diam.web.core.context.site",
-                "diam.web.validation.context.waiting",
             ],
         },
     },

@@ -75,7 +75,7 @@ class AnswerForm(forms.Form):
 
 class VisitForm(forms.Form):
     visited_on = forms.DateField(
-        label="Date of the visit", widget=forms.DateInput(attrs={"type": "date"})
+        label="Date of the visit", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     participants = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     service_areas = forms.MultipleChoiceField(
@@ -104,7 +104,7 @@ class VisitForm(forms.Form):
 class DecisionForm(forms.Form):
     decided_on = forms.DateField(
         label="Decision date",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         initial=timezone.localdate,
     )
     narrative = forms.CharField(

@@ -234,10 +234,6 @@ def waiting_for(user: User) -> list[Waiting]:
     return out
 
 
-def waiting_count(user: User) -> int:
-    return len(waiting_for(user))
-
-
 # --- the programme's queue and certificates (used by the programme console) -----------------------
 
 
