@@ -83,7 +83,9 @@ def test_validation_from_request_to_a_publicly_verifiable_stage(
     pam = signed_in(browser, base, "pam@programme.example.org")
     pam.get_by_role("link", name=re.compile("Waiting for you")).click()
     pam.get_by_role("link", name="Assign validators").click()
-    pam.get_by_label("Validator", exact=True).select_option(label="Val Idator (val@programme.example.org)")
+    pam.get_by_label("Validator", exact=True).select_option(
+        label="Val Idator (val@programme.example.org)"
+    )
     pam.get_by_role("button", name="Assign").click()
     expect(pam.locator(".messages")).to_contain_text("Val Idator is assigned")
 
