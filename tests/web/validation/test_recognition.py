@@ -245,6 +245,9 @@ def test_rotation_keeps_old_credentials_valid_and_a_compromised_key_invalidates_
     keys.key_rotate(compromised=True)
     outcome = verify_credential(document, keys=keys.published_keys(), now=timezone.now())
     assert not outcome.ok and "revoked" in outcome.reason
+    # the organisation downloads it again: signed with the new key, valid
+    again = credential_of(alice_client, decision)
+    assert verify_credential(again, keys=keys.published_keys(), now=timezone.now()).ok
 
 
 def test_the_private_key_is_readable_by_its_owner_only(signing_key) -> None:

@@ -123,11 +123,30 @@ def key_create(*, if_missing: bool = False) -> tuple[str, bool]:
 
 def key_rotate(*, compromised: bool = False) -> tuple[str, str]:
     """Replace the signing key; (old id, new id). The old public key stays published as
-    retired (credentials it signed keep verifying) or, when `compromised`, as revoked (they
-    stop verifying and must be issued again)."""
+    retired (credentials it signed keep verifying) or, when `compromised`, as revoked: they stop
+    verifying, and the stored ones are dropped so the next download signs them again."""
     old_id, _ = signing_key()
+    revoked = {k.id for k in published_keys() if not k.revoked} if compromised else set()
     new_id = _install(Ed25519PrivateKey.generate(), key_dir(), compromised=compromised)
+    if revoked:
+        credentials_forget(revoked)
     return old_id, new_id
+
+
+def credentials_forget(key_ids: set[str]) -> int:
+    """Drop stored credentials signed by these keys; each is signed again with the current key
+    on its next download. Returns how many were dropped."""
+    from diam.web.validation.models import ValidationDecision
+
+    stale = [
+        d.pk
+        for d in ValidationDecision.objects.filter(credential__isnull=False).only("credential")
+        if str((d.credential or {}).get("proof", {}).get("verificationMethod", "")).rsplit("#", 1)[
+            -1
+        ]
+        in key_ids
+    ]
+    return ValidationDecision.objects.filter(pk__in=stale).update(credential=None)
 
 
 def _install(key: Ed25519PrivateKey, directory: Path, *, compromised: bool) -> str:
