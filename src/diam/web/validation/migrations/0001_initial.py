@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('assessments', '0003_validation_events'),
+        ('assessments', '0004_validation_events'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
