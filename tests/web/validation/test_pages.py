@@ -282,3 +282,22 @@ def test_the_admin_site_cannot_change_status_or_results(submitted) -> None:
     admin = site._registry[A]
     for field in ("status", "stage", "core_stage", "branches", "focus_area_percents"):
         assert field in admin.readonly_fields
+
+
+def test_a_validated_assessment_refuses_changes_from_every_page(in_review, val, alice_client):
+    accept_all(in_review, val)
+    validation_decide(validation=in_review, user=val, narrative="ok")
+    aid = in_review.assessment_id
+    assign = alice_client.post(f"/a/{aid}/assign/", {"fa-SI": []}, follow=True)
+    assert assign.status_code == 200 and "is validated" in assign.content.decode()
+    reopen = alice_client.post(f"/a/{aid}/reopen/", {"reason": "edit"}, follow=True)
+    assert reopen.status_code == 200 and "Only a submitted assessment" in reopen.content.decode()
+    save = alice_client.post(f"/a/{aid}/answer/SI-01/", {"value": "0", "version": "1"})
+    assert save.status_code in (409, 302)
+    assert Assessment.objects.get(pk=aid).status == Status.VALIDATED
+    assert Assessment.objects.get(pk=aid).answers.get(criterion_id="SI-01").value != 0
+
+
+def test_the_status_page_says_why_it_cannot_be_reopened(in_review, alice_client) -> None:
+    page = alice_client.get(f"/a/{in_review.assessment_id}/submit/").content.decode()
+    assert "under validation" in page and 'name="reason"' not in page

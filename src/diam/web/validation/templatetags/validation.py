@@ -38,3 +38,9 @@ def validation_panel(assessment: Assessment, membership: Any, stage: int) -> dic
         "minimum": settings.DIAM_VALIDATION_MIN_STAGE,
         "submitted": assessment.status == Status.SUBMITTED,
     }
+
+
+@register.simple_tag
+def reopen_refusal_text(assessment: Assessment) -> str:
+    """Why validation keeps a submitted assessment from being reopened ('' when it does not)."""
+    return selectors.reopen_refusal(assessment)
