@@ -32,13 +32,32 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 
 
 def signed_in(browser: Browser, base: str, email: str) -> Page:
-    page = browser.new_context(accept_downloads=True).new_page()
+    page = open_contexts(browser).new_page()
     page.goto(f"{base}/login/")
     page.locator("input[name=username]").fill(email)
     page.locator("input[name=password]").fill(PASSWORD)
     page.get_by_role("button", name=re.compile("Sign in")).click()
     page.wait_for_load_state("load")
     return page
+
+
+_contexts: list = []
+
+
+def open_contexts(browser: Browser):
+    context = browser.new_context(accept_downloads=True)
+    _contexts.append(context)
+    return context
+
+
+@pytest.fixture(autouse=True)
+def close_contexts():
+    """Close every browser context before the live server stops: a keep-alive connection
+    left open makes its request thread close the shared SQLite connection from the wrong
+    thread during shutdown."""
+    yield
+    while _contexts:
+        _contexts.pop().close()
 
 
 @pytest.fixture
@@ -153,7 +172,7 @@ def test_validation_from_request_to_a_publicly_verifiable_stage(
     download.value.save_as(credential)
 
     # Outside: the registry, the badge and the verification page show it.
-    public = browser.new_context().new_page()
+    public = open_contexts(browser).new_page()
     public.goto(f"{base}/registry/")
     row = public.locator("tr", has_text="Rivertown General Hospital")
     expect(row).to_contain_text("Valid")
