@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from diam.web.accounts.models import User
 from diam.web.assessments.models import Evidence
+from diam.web.assessments.selectors import answer_label
 from diam.web.assessments.services import (
     ACCEPTED_EVIDENCE,
     EvidenceRejected,
@@ -134,12 +135,18 @@ def criterion(request: HttpRequest, validation_id: int, criterion_id: str) -> Ht
         else:
             return HttpResponse("Unknown step.", status=400, content_type="text/plain")
         item.refresh_from_db()
+    answer = selectors.answer_for(validation, criterion_id)
     context = _context(access, "review")
     context.update(
         item=item,
         criterion=crit,
         claim_label=selectors.CLAIM_LABELS.get(item.claimed, item.claimed),
-        answer=selectors.answer_for(validation, criterion_id),
+        answer=answer,
+        answer_text=(
+            answer_label(crit, answer.value, answer.na, answer.justification)
+            if answer is not None
+            else "Unanswered"
+        ),
         thread=selectors.item_thread(item),
         verdict_form=verdict_form,
         answer_form=answer_form,
