@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs' assets from static files (no CDN)
     "diam.web.exchange",
     "diam.web.api",
+    "diam.web.validation",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +197,16 @@ DIAM_API_TOKEN_MAX_DAYS = env_int("DIAM_API_TOKEN_MAX_DAYS", 365)
 # Benchmarks never show a figure computed from fewer than this many organisations.
 DIAM_BENCHMARK_K = env_int("DIAM_BENCHMARK_K", 5)
 INVITATION_MAX_AGE_DAYS = env_int("DIAM_INVITATION_MAX_AGE_DAYS", 7)
+
+# Validation and recognition (diam.web.validation, docs/recognition.md).
+# Lowest self-assessed stage an organisation may ask to have validated (0 allows any stage).
+DIAM_VALIDATION_MIN_STAGE = env_int("DIAM_VALIDATION_MIN_STAGE", 6)
+DIAM_VALIDATION_VALIDITY_YEARS = env_int("DIAM_VALIDATION_VALIDITY_YEARS", 3)
+# Revalidation is due this many days before a validation expires.
+DIAM_VALIDATION_REVALIDATION_DAYS = env_int("DIAM_VALIDATION_REVALIDATION_DAYS", 180)
+# Where the Ed25519 key that signs credentials lives (never in the repository).
+DIAM_CREDENTIAL_KEY_DIR = Path(env_str("DIAM_CREDENTIAL_KEY_DIR", str(DATA_DIR / "keys")))
+DIAM_PROGRAMME_NAME = env_str("DIAM_PROGRAMME_NAME", "diam imaging IT maturity programme")
 
 EMAIL_BACKEND = env_str("DIAM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("DIAM_EMAIL_HOST", "localhost")

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("diam.web.benchmarks.urls")),
     path("", include("diam.web.exchange.urls")),
     path("", include("diam.web.api.urls")),
+    path("", include("diam.web.validation.urls")),
 ]
