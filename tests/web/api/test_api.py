@@ -15,6 +15,7 @@ from diam.web.accounts.models import Membership, Organisation, Role, User
 from diam.web.api.models import ApiToken
 from diam.web.assessments.models import Answer, Assessment
 from diam.web.audit.models import AuditEvent
+from diam.web.reports.models import ReportFile
 from tests.web.api.conftest import CheckedClient, api_client, token_for
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +73,11 @@ def test_a_script_runs_a_whole_assessment_through_the_api(
     assert report["stage"] == 0 and report["roadmap"] and "not an official" in report["disclaimer"]
     for fmt, magic in (("pdf", b"%PDF"), ("docx", b"PK"), ("xlsx", b"PK")):
         download = alice_api.get(f"/api/assessments/{aid}/report.{fmt}")
-        assert download.status_code == 200 and download.content.startswith(magic)
+        assert download.status_code == 200 and download.getvalue().startswith(magic)
+    # Rendered once and stored, as for the pages: the next download streams the same file.
+    again = alice_api.get(f"/api/assessments/{aid}/report.pdf")
+    stored = ReportFile.objects.get(assessment_id=aid, kind="pdf")
+    assert again.getvalue() == stored.path.read_bytes() and stored.attempts == 1
     fhir = alice_api.get(f"/api/assessments/{aid}/fhir?fhir_version=R4B").json()
     assert fhir["resourceType"] == "QuestionnaireResponse" and fhir["status"] == "in-progress"
 

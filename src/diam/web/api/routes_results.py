@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
 from ninja import Query
 
@@ -125,19 +125,43 @@ def binary(content_type: str) -> dict[str, Any]:
 
 
 def _file(request: HttpRequest, assessment_id: int, fmt: str) -> HttpResponse:
+    """The report file as the pages serve it: the stored file of the assessment's current state
+    (diam.web.reports.services), rendered in this request when none is stored yet."""
     from diam.reports.render import render_docx, render_pdf, render_xlsx
+    from diam.web.reports import selectors as report_selectors
+    from diam.web.reports import services as report_services
+    from diam.web.reports.files import KINDS
     from diam.web.reports.selectors import download_filename
 
     assessment, _ = token_assessment_get(token=_token(request), assessment_id=assessment_id)
-    report = _report(assessment, request)
     render, content_type = {
         "pdf": (render_pdf, PDF),
         "docx": (render_docx, DOCX),
         "xlsx": (render_xlsx, XLSX),
     }[fmt]
-    data = render(report)
-    response = HttpResponse(data, content_type=content_type)
     filename = download_filename(assessment, "gap-report", fmt)
+    try:
+        options = report_selectors.parse_options(request.GET)
+    except ValueError as exc:
+        raise ApiProblem(422, str(exc), [{"field": "query", "message": str(exc)}]) from None
+    lookup = report_services.report_file_lookup(
+        assessment=assessment, kind=KINDS[fmt], options=options
+    )
+    if lookup.file is None:
+        try:
+            report_selectors.check_options(assessment=assessment, options=options)
+        except ValueError as exc:
+            raise ApiProblem(422, str(exc), [{"field": "query", "message": str(exc)}]) from None
+    stored = report_services.report_file_now(lookup=lookup)
+    if stored is not None:
+        return FileResponse(
+            stored.path.open("rb"),
+            as_attachment=True,
+            filename=filename,
+            content_type=content_type,
+        )
+    # Another process is rendering this very file: render it here too rather than wait.
+    response = HttpResponse(render(_report(assessment, request)), content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 

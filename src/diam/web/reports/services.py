@@ -130,6 +130,21 @@ def report_file_request(*, lookup: Lookup, retry: bool = False) -> ReportFile:
     return row
 
 
+def report_file_now(*, lookup: Lookup) -> ReportFile | None:
+    """The stored file of `lookup`, rendered here and now if there is none (API clients wait
+    for their file rather than poll); None while another process renders the same file."""
+    row = lookup.file
+    if row is not None and row.state == FileState.READY and row.path.is_file():
+        return row
+    row = report_file_request(lookup=lookup)
+    if row.state == FileState.QUEUED:
+        report_file_render(report_file_id=row.pk)
+    row = ReportFile.objects.filter(assessment_id=lookup.assessment.pk, key=lookup.key).first()
+    if row is not None and row.state == FileState.READY:
+        return row
+    return None
+
+
 def _create(lookup: Lookup) -> ReportFile:
     assessment = lookup.assessment
     try:
