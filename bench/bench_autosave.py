@@ -162,20 +162,23 @@ end
 """
 
 
-def wait_for_server(port: int, server: subprocess.Popen[bytes], seconds: float = 120) -> None:
-    """Until gunicorn accepts connections (slow to start on a loaded machine) and answers."""
+def wait_for_server(port: int, server: subprocess.Popen[bytes], seconds: float = 180) -> None:
+    """Until gunicorn's workers answer (slow to load the application on a loaded machine):
+    wrk against a master whose workers are still booting measures nothing."""
+    import urllib.request
+
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit(f"gunicorn exited with {server.returncode}")
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:  # noqa: S310 - loopback
+                if r.status == 200:
+                    time.sleep(2)  # the other worker may still be loading
+                    return
         except OSError:
-            time.sleep(0.2)
-            continue
-        time.sleep(1)  # the master accepts before its workers have loaded the application
-        return
-    raise SystemExit(f"gunicorn did not start within {seconds:.0f} s")
+            time.sleep(0.5)
+    raise SystemExit(f"gunicorn did not answer within {seconds:.0f} s")
 
 
 def _cpu_seconds(pid: str) -> float:
