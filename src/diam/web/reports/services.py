@@ -19,6 +19,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -242,6 +244,19 @@ def report_file_render(*, report_file_id: int) -> str:
         )
         logger.exception("Rendering report file %s (%s) failed", row.pk, row.kind)
         raise
+    finally:
+        if KINDS[row.kind].background:
+            _release_memory()
+
+
+def _release_memory() -> None:
+    """Give the memory a PDF's layout took back to the system (about 100 MB for a long report):
+    Python keeps freed memory in its heap, so a worker would stay at its largest report's size."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: the memory is reused by the next report instead
 
 
 def _current_key(row: ReportFile) -> tuple[Assessment, str] | None:
