@@ -22,7 +22,7 @@ from diam.model.schema import (
     Threshold,
 )
 from diam.scoring.answers import AnswerValue, NotApplicable
-from diam.scoring.context import JURISDICTION, SERVICE
+from diam.scoring.context import Context
 from diam.scoring.result import Result, Status
 
 CountryName = Callable[[str], str]
@@ -121,6 +121,76 @@ class Explanation:
         return self.text[:1].upper() + self.text[1:]
 
 
+def explain_answer(criterion: Criterion, value: AnswerValue | None) -> Explanation:
+    """Why an answer meets its criterion or not, from the criterion's own rule.
+
+    What the survey shows beside an answer; the result (`explain_criterion`) adds what only
+    scoring knows: skip logic, jurisdiction and the service profile.
+    """
+    mark = pass_mark(criterion)
+    said = answer_text(criterion, value)
+    gap = ""
+    if value is None:
+        status, text = Status.UNANSWERED, f"unanswered: needs {mark}"
+    elif isinstance(value, NotApplicable):
+        status, text = Status.NOT_APPLICABLE, f"not applicable: {value.justification}"
+    elif _meets(criterion, value):
+        status = Status.MET
+        if isinstance(criterion.answer, BooleanAnswer):
+            text = f"met: answered {said}"
+        else:
+            text = f"met at {mark}; answered {said}"
+    else:
+        status = Status.NOT_MET
+        gap = shortfall(criterion, value)
+        text = f"not met: needs {mark}; answered {said}" + (f" ({gap})" if gap else "")
+    if not criterion.gating and status is not Status.NOT_APPLICABLE:
+        text += " (beyond the stage: counts in no stage rule)"
+    return Explanation(criterion.id, status, mark, said, gap, text)
+
+
+def _meets(criterion: Criterion, value: AnswerValue) -> bool:
+    answer, rule = criterion.answer, criterion.met_when
+    if isinstance(answer, ChoiceAnswer):
+        return any(o.id == value and o.meets for o in answer.options)
+    if isinstance(rule, Threshold):
+        if isinstance(value, bool | str | NotApplicable):
+            return False
+        if rule.min is not None:
+            return value > rule.min if rule.exclusive else value >= rule.min
+        assert rule.max is not None
+        return value < rule.max if rule.exclusive else value <= rule.max
+    return value is rule
+
+
+def scope_reason(
+    model: Model,
+    criterion: Criterion,
+    context: Context,
+    *,
+    country_name: CountryName | None = None,
+) -> str:
+    """Why a criterion is out of scope for an organisation ('' when it is in scope)."""
+    if criterion.applies_in and context.country:
+        countries = {c for j in criterion.applies_in for c in model.jurisdiction(j).countries}
+        if context.country.upper() not in countries:
+            name = country_name(context.country) if country_name else context.country
+            where = " or ".join(model.jurisdiction(j).name for j in criterion.applies_in)
+            return f"not applicable in {name} (applies in {where})"
+    runs = context.services
+    missing = [s for s in criterion.services if runs.get(s) is False]
+    if (
+        not missing
+        and criterion.services_any
+        and all(runs.get(s) is False for s in criterion.services_any)
+    ):
+        missing = list(criterion.services_any)
+    if missing:
+        names = " or ".join(model.service(s).name.lower() for s in missing)
+        return f"not applicable: the service profile has no {names}"
+    return ""
+
+
 def explain_criterion(
     result: Result, criterion_id: str, *, country_name: CountryName | None = None
 ) -> Explanation:
@@ -129,24 +199,18 @@ def explain_criterion(
     criterion = model.criteria_by_id[criterion_id]
     status = result.status(criterion_id)
     value = result.values.get(criterion_id)
-    mark = pass_mark(criterion)
-    said = answer_text(criterion, value)
-    gap = ""
-    if status is Status.MET:
-        if isinstance(criterion.answer, BooleanAnswer):
-            text = f"met: answered {said}"
-        else:
-            text = f"met at {mark}; answered {said}"
-    elif status is Status.NOT_MET:
-        gap = shortfall(criterion, value)
-        text = f"not met: needs {mark}; answered {said}" + (f" ({gap})" if gap else "")
-    elif status is Status.UNANSWERED:
-        text = f"unanswered: needs {mark}"
-    else:
-        text = _not_applicable(result, criterion, value, country_name)
-    if not criterion.gating and status is not Status.NOT_APPLICABLE:
-        text += " (beyond the stage: counts in no stage rule)"
-    return Explanation(criterion_id, status, mark, said, gap, text)
+    if (
+        status is not Status.NOT_APPLICABLE
+        or isinstance(value, NotApplicable)
+        and (criterion_id not in result.hidden)
+    ):
+        found = explain_answer(criterion, value)
+        assert found.status is status, (criterion_id, found.status, status)
+        return found
+    text = _not_applicable(result, criterion, value, country_name)
+    return Explanation(
+        criterion_id, status, pass_mark(criterion), answer_text(criterion, value), "", text
+    )
 
 
 def _not_applicable(
@@ -156,19 +220,8 @@ def _not_applicable(
     country_name: CountryName | None,
 ) -> str:
     model = result.model
-    why = result.out_of_scope.get(criterion.id)
-    if why == JURISDICTION:
-        country = result.context.country or ""
-        name = country_name(country) if country_name else country
-        where = " or ".join(model.jurisdiction(j).name for j in criterion.applies_in)
-        return f"not applicable in {name} (applies in {where})"
-    if why == SERVICE:
-        runs = result.context.services
-        missing = [s for s in criterion.services if runs.get(s) is False] or [
-            s for s in criterion.services_any if runs.get(s) is False
-        ]
-        names = " or ".join(model.service(s).name.lower() for s in missing)
-        return f"not applicable: the service profile has no {names}"
+    if criterion.id in result.out_of_scope:
+        return scope_reason(model, criterion, result.context, country_name=country_name)
     if criterion.id in result.hidden and criterion.relevant_when is not None:
         controller = model.criteria_by_id[criterion.relevant_when.criterion]
         if controller.id in result.hidden:

@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from diam.model.migration import CHANGE_WORDS, Change, CriterionMigration, Migration
-from diam.model.schema import ChoiceAnswer, Criterion, Model, Threshold
+from diam.model.schema import Criterion, Model
 from diam.scoring.answers import AnswerValue, InvalidValue, NotApplicable, parse_value
-from diam.scoring.explain import answer_text, pass_mark
+from diam.scoring.explain import answer_text, explain_answer, pass_mark
+from diam.scoring.result import Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,20 +68,8 @@ class MigrationPlan:
 
 
 def _met(criterion: Criterion, value: AnswerValue) -> bool:
-    """Whether a value meets a criterion's own rule (the verdict the old assessment had)."""
-    answer, rule = criterion.answer, criterion.met_when
-    if isinstance(value, NotApplicable):
-        return False
-    if isinstance(answer, ChoiceAnswer):
-        return any(o.id == value and o.meets for o in answer.options)
-    if isinstance(rule, Threshold):
-        if isinstance(value, bool | str):
-            return False
-        if rule.min is not None:
-            return value > rule.min if rule.exclusive else value >= rule.min
-        assert rule.max is not None
-        return value < rule.max if rule.exclusive else value <= rule.max
-    return value is rule
+    """Whether a value met a criterion's own rule (the verdict the old assessment had)."""
+    return explain_answer(criterion, value).status is Status.MET
 
 
 def _changes_text(entry: CriterionMigration) -> str:

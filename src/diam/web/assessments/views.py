@@ -33,6 +33,7 @@ from diam.web.assessments.services import (
     AssessmentLocked,
     EvidenceRejected,
     answer_save_with_values,
+    assessment_context,
     assessment_create,
     assessment_reopen,
     assessment_submit,
@@ -280,7 +281,11 @@ def _saved(
         return HttpResponseRedirect(_section_url(assessment, criterion.focus_area, criterion.id))
     model = model_for(assessment)
     outcome = selectors.save_outcome(
-        model=model, before=before, criterion_id=criterion.id, answer=answer
+        model=model,
+        before=before,
+        criterion_id=criterion.id,
+        answer=answer,
+        context=assessment_context(assessment),
     )
     shown = selectors.widget_value(criterion, answer.value) if not answer.na else ""
     full = replace or (shown != form.raw("value") and not (answer.na and form.raw("value") == ""))
