@@ -607,6 +607,7 @@ def report_command(
             status=str(meta.get("status") or "self-assessed"),
             target_stage=target_stage,
             branch_order=branch_order,
+            context=sheet.context,
         )
     except ValueError as exc:
         fail(f"{exc}.")

@@ -88,7 +88,7 @@ def test_the_issue_s_97_percent_site_gets_a_believable_stage(radiology_v2: Model
     from diam.scoring.explain import why_stage
 
     assert why_stage(result) == (
-        "Stage 2: stages 1 to 2 are reached; stage 3 is not: nearest miss QS-05 (needs "
+        "Stage 2: stages 1 and 2 are reached; stage 3 is not: nearest miss QS-05 (needs "
         "“Structured programme that at least half of reporting radiologists take part in”, "
         "answered “Occasional discrepancy meetings without a structured method”)."
     )

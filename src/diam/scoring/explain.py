@@ -315,6 +315,8 @@ def why_stage(result: Result, *, limit: int = 3) -> str:
             reached = "no core stage is reached yet"
         elif core == 1:
             reached = "stage 1 is reached"
+        elif core == 2:
+            reached = "stages 1 and 2 are reached"
         else:
             reached = f"stages 1 to {core} are reached"
         head = f"Stage {stage}: {reached}; stage {core + 1} is not"

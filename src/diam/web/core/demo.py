@@ -10,10 +10,15 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from diam.demo import synthetic_answers, synthetic_organisation
+from diam.demo import (
+    synthetic_answers,
+    synthetic_organisation,
+    synthetic_services,
+)
 from diam.model.schema import Model
-from diam.paths import shipped_model
+from diam.paths import UnknownModel, shipped_model
 from diam.scoring.answers import AnswerValue, NotApplicable
+from diam.scoring.context import Context
 from diam.scoring.engine import score
 from diam.web.accounts.models import Membership, Organisation, ProgrammeRole, Role, User
 from diam.web.assessments.models import Answer, Assessment, AssessmentEvent, EventKind, Status
@@ -32,6 +37,18 @@ PROGRAMME_ADMIN = ("programme@demo.example.org", "Pat Programme (demo)")
 # so that, with a few hundred organisations, its country group passes k and shows figures.
 DEMO_COUNTRY = "NL"
 DEMO_COUNTRY_EVERY = 10  # every 10th peer is in DEMO_COUNTRY
+# Earlier rounds of repeat assessments stay on this older model version for about half of the
+# organisations (their history was answered before the current version was installed).
+HISTORY_VERSION = "1.0.0"
+HISTORY_ON_OLD_VERSION = 0.5
+
+
+def _history_model(model: Model) -> Model:
+    """The older version history rounds stay on; the current one when it is not installed."""
+    try:
+        return shipped_model(model.id, HISTORY_VERSION)
+    except UnknownModel:
+        return model
 
 
 @dataclass(frozen=True)
@@ -86,7 +103,10 @@ def _when(rng: random.Random, now: datetime, *, days_ago: tuple[int, int]) -> da
 def demo_load(
     *, organisations: int = 60, seed: int = 2026, progress: Callable[[int], None] | None = None
 ) -> DemoSummary:
-    """Create the demo data unless it exists; deterministic for a given seed."""
+    """Create the demo data unless it exists; deterministic for a given seed.
+
+    Current assessments are on the latest model version; some history stays on the older one.
+    """
     model = shipped_model()
     if Organisation.objects.filter(name=DEMO_ORGANISATION, is_demo=True).exists():
         for email, name, _ in DEMO_USERS:
@@ -121,6 +141,21 @@ def demo_load(
     return DemoSummary(True, organisations + 1, made + 2, _logins())
 
 
+# The demo hospital's services: a university hospital without radionuclide therapy, with AI.
+DEMO_SERVICES = {
+    "ct": True,
+    "mr": True,
+    "mammography": True,
+    "nuclear-medicine": True,
+    "radionuclide-therapy": False,
+    "interventional": True,
+    "paediatrics": True,
+    "other-image-areas": True,
+    "external-referrers": True,
+    "ai": True,
+}
+
+
 def _demo_organisation(model: Model, rng: random.Random) -> None:
     org = Organisation.objects.create(
         name=DEMO_ORGANISATION,
@@ -138,22 +173,25 @@ def _demo_organisation(model: Model, rng: random.Random) -> None:
         users.append(user)
     admin, contributor = users[0], users[1]
     now = timezone.now()
-    # Last year's submitted assessment (stage 2), to show repeat assessments over time.
+    # Last year's submitted assessment (stage 2), on the older model version: it shows repeat
+    # assessments over time and the preview of moving an assessment to the current version.
+    old = _history_model(model)
     previous = Assessment.objects.create(
         organisation=org,
         title="Baseline assessment",
-        model_id=model.id,
-        model_version=model.version,
-        model_hash=model.content_hash,
+        model_id=old.id,
+        model_version=old.version,
+        model_hash=old.content_hash,
         created_by=admin,
         status=Status.SUBMITTED,
         submitted_by=admin,
         submitted_at=now - timedelta(days=380),
     )
-    Answer.objects.bulk_create(_store(previous, synthetic_answers(model, rng, 2)))
+    Answer.objects.bulk_create(_store(previous, synthetic_answers(old, rng, 2)))
     assessment_rescore(assessment=previous)
     Assessment.objects.filter(pk=previous.pk).update(created_at=now - timedelta(days=400))
     # This year's draft, about half filled in by two people (with history).
+    services = {s.id: DEMO_SERVICES.get(s.id, True) for s in model.manifest.services}
     draft = Assessment.objects.create(
         organisation=org,
         title=f"Assessment {now:%Y}",
@@ -161,9 +199,12 @@ def _demo_organisation(model: Model, rng: random.Random) -> None:
         model_version=model.version,
         model_hash=model.content_hash,
         created_by=admin,
+        services=services,
     )
     AssessmentEvent.objects.create(assessment=draft, kind=EventKind.CREATED, user=admin)
-    values = synthetic_answers(model, rng, 4)
+    values = synthetic_answers(
+        model, rng, 4, context=Context(country=str(org.country), services=services)
+    )
     for i, criterion in enumerate(model.criteria):
         if criterion.focus_area not in {"SI", "HX", "WS", "QS", "PE"} or criterion.id not in values:
             continue
@@ -184,13 +225,15 @@ def _demo_organisation(model: Model, rng: random.Random) -> None:
 def _peers(model: Model, rng: random.Random, start: int, count: int) -> int:
     now = timezone.now()
     made = 0
+    old = _history_model(model)
     answers: list[Answer] = []
-    scored: list[tuple[Assessment, dict[str, AnswerValue]]] = []
+    scored: list[tuple[Assessment, Model, dict[str, AnswerValue], Context]] = []
     for index in range(start, start + count):
         spec = synthetic_organisation(rng, index + 1)
+        country = DEMO_COUNTRY if index % DEMO_COUNTRY_EVERY == 0 else spec.country
         org = Organisation.objects.create(
             name=spec.name,
-            country=DEMO_COUNTRY if index % DEMO_COUNTRY_EVERY == 0 else spec.country,
+            country=country,
             org_type=spec.org_type,
             beds=spec.beds,
             annual_exams=spec.annual_exams,
@@ -198,27 +241,39 @@ def _peers(model: Model, rng: random.Random, start: int, count: int) -> int:
             benchmarking_consent=rng.random() > 0.05,
             is_demo=True,
         )
+        services = synthetic_services(model, rng, spec)
         rounds = [spec.target_stage]
         if rng.random() < 0.3:  # repeat assessments: an earlier, lower stage
             rounds.insert(0, max(0, spec.target_stage - rng.randint(1, 2)))
+        history_on_old = rng.random() < HISTORY_ON_OLD_VERSION
         for n, target in enumerate(rounds):
             latest = n == len(rounds) - 1
+            used = old if (not latest and history_on_old) else model
             submitted = _when(rng, now, days_ago=(10, 300) if latest else (380, 720))
             validated = latest and target >= 5 and rng.random() < 0.5
+            profile = _profile_for(used, services)
             assessment = Assessment.objects.create(
                 organisation=org,
                 title=f"Assessment {submitted:%Y}",
-                model_id=model.id,
-                model_version=model.version,
-                model_hash=model.content_hash,
+                model_id=used.id,
+                model_version=used.version,
+                model_hash=used.content_hash,
                 status=Status.VALIDATED if validated else Status.SUBMITTED,
                 submitted_at=submitted,
+                services=profile,
             )
-            values = synthetic_answers(model, rng, target)
+            context = Context(country=country, services=profile)
+            values = synthetic_answers(used, rng, target, context=context)
             answers += _store(assessment, values)
-            scored.append((assessment, values))
+            scored.append((assessment, used, values, context))
             made += 1
     Answer.objects.bulk_create(answers, batch_size=2000)
-    for assessment, values in scored:
-        assessment_rescore(assessment=assessment, result=score(model, values))
+    for assessment, used, values, context in scored:
+        assessment_rescore(assessment=assessment, result=score(used, values, context))
     return made
+
+
+def _profile_for(model: Model, services: dict[str, bool]) -> dict[str, bool]:
+    """The service profile as far as the model version asks it (an older one may not)."""
+    known = {s.id for s in model.manifest.services}
+    return {k: v for k, v in services.items() if k in known}
