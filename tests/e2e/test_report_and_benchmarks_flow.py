@@ -38,11 +38,11 @@ def test_demo_admin_downloads_the_report_and_sees_peer_benchmarks(page: Page, li
     expect(page.get_by_text(re.compile(r"n\s*=\s*\d+")).first).to_be_visible()
     assert axe_violations(page) == []
 
-    # Last year's assessment is on model 1.0.0: preview the move to 2.0.0, then start it.
+    # The pilot two years ago is on model 1.0.0: preview the move to 2.0.0, then start it.
     page.goto(base + "/")
-    page.get_by_role("link", name="Baseline assessment").first.click()
+    page.get_by_role("link", name="Pilot assessment").first.click()
     page.get_by_role("link", name="Results").first.click()
-    expect(page.locator(".stage-why")).to_contain_text("Stage 2")
+    expect(page.locator(".stage-why")).to_contain_text("Stage 1")
     page.get_by_role("link", name=re.compile("See what moving to 2.0.0 would change")).click()
     expect(page.locator("#upgrade-heading")).to_contain_text("Move to model version 2.0.0")
     expect(page.get_by_text("Carried, please confirm").first).to_be_visible()

@@ -26,15 +26,21 @@ NO_KIDS_NO_NM = {
 }
 
 
-def test_a_new_survey_starts_with_the_service_profile(alice_client, vic_client, assessment) -> None:
+def test_a_new_survey_starts_with_the_service_profile(
+    alice_client, bob_client, vic_client, assessment
+) -> None:
     response = alice_client.get(f"/a/{assessment.pk}/")
     assert response["Location"] == PROFILE.format(pk=assessment.pk)
     page = alice_client.get(response["Location"]).content.decode()
     assert "Does the organisation perform CT examinations?" in page
     assert "Is AI-based software that analyses images or reports in clinical use?" in page
     assert "Every criterion of the model is asked." in page
-    # A viewer cannot fill it in, so the survey opens at the first focus area.
+    # Contributors go to their sections (the sidebar says where to start); viewers cannot
+    # fill it in. Both open the survey at the first focus area.
+    assert bob_client.get(f"/a/{assessment.pk}/")["Location"] == section_url(assessment, "SI")
     assert vic_client.get(f"/a/{assessment.pk}/")["Location"] == section_url(assessment, "SI")
+    sidebar = bob_client.get(section_url(assessment, "SI")).content.decode()
+    assert 'Service profile</a> <span class="badge badge-draft">start here</span>' in sidebar
 
 
 def test_saving_the_profile_takes_the_services_questions_out(alice_client, assessment) -> None:

@@ -61,3 +61,17 @@ def test_an_organisation_with_only_old_major_assessments_takes_no_part(db) -> No
         "Current Hospital"
     ]
     assert benchmark_entry_refresh(organisation=only_v1, model_id=MODEL) is None
+
+
+def test_the_benchmark_page_says_why_an_old_major_assessment_has_no_position(db) -> None:
+    from tests.web.conftest import client_for
+    from tests.web.factories import make_member, make_user
+
+    org = make_organisation("Only 1.0.0 Hospital", country="DE")
+    admin = make_user("admin@old.example")
+    make_member(admin, org, "admin")
+    old = on_v1(org, 3)
+    page = client_for(admin).get(f"/o/{org.pk}/benchmarks/").content.decode()
+    assert "Move to model 2.0.0 to see your position." in page
+    assert f'href="/a/{old.pk}/results/"' in page and "is on model 1.0.0" in page
+    assert "has no submitted assessment yet" not in page

@@ -31,7 +31,7 @@ def test_demo_load_creates_a_labelled_population_and_is_idempotent() -> None:
     answered = draft.answers.count()
     assert 20 <= answered < 80  # about half filled in
     assert draft.answers.filter(changes__isnull=False).exists()  # with history
-    assert demo.assessments.filter(status=Status.SUBMITTED).count() == 1
+    assert demo.assessments.filter(status=Status.SUBMITTED).count() == 2  # pilot and baseline
     peers = Organisation.objects.exclude(pk=demo.pk)
     assert peers.count() == 12 and all(o.is_demo and "(demo)" in o.name for o in peers)
     submitted = Assessment.objects.exclude(status=Status.DRAFT)
@@ -98,19 +98,21 @@ def test_the_demo_is_on_2_0_0_with_some_history_on_1_0_0() -> None:
     for a in Assessment.objects.exclude(status=Status.DRAFT).order_by("submitted_at", "pk"):
         latest[a.organisation_id] = a
     demo = Organisation.objects.get(name=DEMO_ORGANISATION)
+    assert {a.model_version for a in latest.values()} == {"2.0.0"}
     peers = {oid: a for oid, a in latest.items() if oid != demo.pk}
-    assert {a.model_version for a in peers.values()} == {"2.0.0"}
     history = Assessment.objects.exclude(status=Status.DRAFT).exclude(
         pk__in=[a.pk for a in latest.values()]
     )
     assert history.filter(model_version="1.0.0").exists()
-    baseline = demo.assessments.get(status=Status.SUBMITTED)
+    pilot = demo.assessments.get(title="Pilot assessment")
+    baseline = demo.assessments.get(title="Baseline assessment")
     draft = demo.assessments.get(status=Status.DRAFT)
-    assert baseline.model_version == "1.0.0" and draft.model_version == "2.0.0"
+    assert pilot.model_version == "1.0.0"
+    assert baseline.model_version == draft.model_version == "2.0.0"
     assert draft.services["ai"] is True  # the draft's service profile is filled in
     from diam.web.assessments.upgrade import upgrade_version
 
-    assert upgrade_version(baseline) == "2.0.0"  # the demo shows the move to 2.0.0
+    assert upgrade_version(pilot) == "2.0.0"  # the demo shows the move to 2.0.0
     # Current results sit near stage 3 with few at 6-7, as the public population did.
     stages = [a.stage for a in peers.values()]
     assert 2.0 <= sum(stages) / len(stages) <= 4.0

@@ -137,12 +137,12 @@ def assessment_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def assessment_start(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    """The survey starts with the service profile while it is empty (for those who may fill
-    it in), else at the user's first assigned section, else the first focus area."""
+    """The survey starts with the service profile while it is empty (for admins, who start
+    assessments), else at the user's first assigned section, else the first focus area."""
     assessment, membership = assessment_get_for_user(
         user=_user(request), assessment_id=assessment_id
     )
-    if membership.can_edit and not assessment.is_locked and profile_unanswered(assessment):
+    if membership.is_admin and not assessment.is_locked and profile_unanswered(assessment):
         return redirect("assessment_profile", assessment_id=assessment.pk)
     code = selectors.first_section_code(assessment=assessment, user=_user(request))
     return redirect("assessment_section", assessment_id=assessment.pk, code=code)

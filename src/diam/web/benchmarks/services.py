@@ -58,6 +58,17 @@ def benchmarked_major(model_id: str) -> str:
         return ""
 
 
+def older_major_assessment(organisation_id: int, model_id: str) -> Assessment | None:
+    """The organisation's latest submitted or validated assessment of an older major version
+    of the model, when it has none of the benchmarked one (to say why it has no position)."""
+    counted = Assessment.objects.filter(
+        organisation_id=organisation_id, model_id=model_id, status__in=COUNTED
+    )
+    if comparable(counted, model_id).exists():
+        return None
+    return counted.order_by(F("submitted_at").desc(nulls_last=True), "-pk").first()
+
+
 def comparable(queryset: QuerySet[Assessment], model_id: str | None = None) -> QuerySet[Assessment]:
     """Only assessments of the benchmarked major version of their model (of one model, or all)."""
     ids = [model_id] if model_id else available_model_ids()

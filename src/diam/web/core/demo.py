@@ -138,7 +138,7 @@ def demo_load(
             if progress is not None:
                 progress(min(batch, organisations - start))
     benchmark_entries_rebuild()
-    return DemoSummary(True, organisations + 1, made + 2, _logins())
+    return DemoSummary(True, organisations + 1, made + 3, _logins())
 
 
 # The demo hospital's services: a university hospital without radionuclide therapy, with AI.
@@ -173,25 +173,42 @@ def _demo_organisation(model: Model, rng: random.Random) -> None:
         users.append(user)
     admin, contributor = users[0], users[1]
     now = timezone.now()
-    # Last year's submitted assessment (stage 2), on the older model version: it shows repeat
-    # assessments over time and the preview of moving an assessment to the current version.
+    # A pilot two years ago on the older model version (stage 1): it shows history on 1.0.0
+    # and the preview of moving an assessment to the current version.
     old = _history_model(model)
-    previous = Assessment.objects.create(
+    pilot = Assessment.objects.create(
         organisation=org,
-        title="Baseline assessment",
+        title="Pilot assessment",
         model_id=old.id,
         model_version=old.version,
         model_hash=old.content_hash,
         created_by=admin,
         status=Status.SUBMITTED,
         submitted_by=admin,
-        submitted_at=now - timedelta(days=380),
+        submitted_at=now - timedelta(days=760),
     )
-    Answer.objects.bulk_create(_store(previous, synthetic_answers(old, rng, 2)))
+    Answer.objects.bulk_create(_store(pilot, synthetic_answers(old, rng, 1)))
+    assessment_rescore(assessment=pilot)
+    Assessment.objects.filter(pk=pilot.pk).update(created_at=now - timedelta(days=780))
+    services = {s.id: DEMO_SERVICES.get(s.id, True) for s in model.manifest.services}
+    context = Context(country=str(org.country), services=services)
+    # Last year's submitted assessment (stage 2), to show repeat assessments over time.
+    previous = Assessment.objects.create(
+        organisation=org,
+        title="Baseline assessment",
+        model_id=model.id,
+        model_version=model.version,
+        model_hash=model.content_hash,
+        created_by=admin,
+        status=Status.SUBMITTED,
+        submitted_by=admin,
+        submitted_at=now - timedelta(days=380),
+        services=services,
+    )
+    Answer.objects.bulk_create(_store(previous, synthetic_answers(model, rng, 2, context=context)))
     assessment_rescore(assessment=previous)
     Assessment.objects.filter(pk=previous.pk).update(created_at=now - timedelta(days=400))
     # This year's draft, about half filled in by two people (with history).
-    services = {s.id: DEMO_SERVICES.get(s.id, True) for s in model.manifest.services}
     draft = Assessment.objects.create(
         organisation=org,
         title=f"Assessment {now:%Y}",
@@ -202,9 +219,7 @@ def _demo_organisation(model: Model, rng: random.Random) -> None:
         services=services,
     )
     AssessmentEvent.objects.create(assessment=draft, kind=EventKind.CREATED, user=admin)
-    values = synthetic_answers(
-        model, rng, 4, context=Context(country=str(org.country), services=services)
-    )
+    values = synthetic_answers(model, rng, 4, context=context)
     for i, criterion in enumerate(model.criteria):
         if criterion.focus_area not in {"SI", "HX", "WS", "QS", "PE"} or criterion.id not in values:
             continue
