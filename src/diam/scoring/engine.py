@@ -60,6 +60,8 @@ class _Plan:
     # Criteria that only apply somewhere or for some services:
     # (id, countries or None, services needed (all), services needed (any)).
     scoped: tuple[tuple[str, frozenset[str] | None, tuple[str, ...], tuple[str, ...]], ...]
+    # Context key -> out-of-scope criteria: a handful of countries x profiles, computed once.
+    scope_cache: dict[object, dict[str, str]]
 
 
 def _compile(model: Model) -> _Plan:
@@ -130,6 +132,7 @@ def _compile(model: Model) -> _Plan:
         group_members=tuple(tuple(m) for m in members),
         threshold=threshold,
         scoped=scoped,
+        scope_cache={},
     )
 
 
@@ -165,14 +168,15 @@ def out_of_scope(model: Model, context: Context | None) -> dict[str, str]:
     A criterion bound to jurisdictions is out of scope when the country is known and lies in
     none of them; one needing services is out of scope when the service profile says the
     organisation does not run a needed service (any of `services`, or all of `services_any`).
-    Empty for no context: nothing is excluded on a guess.
+    Empty for no context: nothing is excluded on a guess. The mapping is shared: do not change it.
     """
-    if context is None or (context.country is None and not context.services):
+    return _scope(plan_for(model), context)
+
+
+def _scope(plan: _Plan, context: Context | None) -> dict[str, str]:
+    if not plan.scoped or context is None or (context.country is None and not context.services):
         return {}
-    plan = plan_for(model)
-    if not plan.scoped:
-        return {}
-    cache: dict[object, dict[str, str]] = model._cache.setdefault("out_of_scope", {})
+    cache = plan.scope_cache
     key = context.key()
     found = cache.get(key)
     if found is not None:
@@ -202,7 +206,12 @@ def hidden_criteria(
     controlling criterion is hidden is hidden too.
     """
     plan = plan_for(model)
-    excluded = out_of_scope(model, context)
+    return _hidden(plan, values, _scope(plan, context))
+
+
+def _hidden(
+    plan: _Plan, values: Mapping[str, AnswerValue], excluded: Mapping[str, str]
+) -> frozenset[str]:
     hidden: set[str] = set(excluded)
     for index, controller, _, cond in plan.conditions:
         if controller in hidden or not _relevant(cond, values.get(controller)):
@@ -230,8 +239,8 @@ def score(
     statuses: list[int] = []
     append = statuses.append
     given = values
-    scope = out_of_scope(model, context) if plan.scoped else {}
-    hidden = hidden_criteria(model, values, context) if plan.conditions or scope else frozenset()
+    scope = _scope(plan, context)
+    hidden = _hidden(plan, values, scope) if plan.conditions or scope else frozenset()
     if hidden:
         # Hidden criteria score as not applicable whatever was answered; mapping them to an
         # N/A marker keeps the hot loop free of a second membership test.
