@@ -101,7 +101,7 @@ def assessment_create(
     model_id: str = DEFAULT_MODEL_ID,
     model_version: str | None = None,
 ) -> Assessment:
-    """A new draft on `model_version` of the model (default: the latest installed)."""
+    """A new draft on `model_version` of the model (the latest installed when None)."""
     model = shipped_model(model_id, model_version)
     assessment = Assessment.objects.create(
         organisation=organisation,
@@ -418,8 +418,15 @@ def _benchmark_refresh(assessment: Assessment) -> None:
 def assessment_rescore(*, assessment: Assessment, result: Result | None = None) -> bool:
     """Store the denormalised result; True when a previously stored stage changed.
 
-    A submitted or validated assessment's new result also refreshes the benchmark row.
+    A submitted or validated assessment's new result also refreshes the benchmark row. For a
+    validated assessment the result is the validated one (`validation.selectors.validated_result`).
     """
+    if result is None and assessment.status == Status.VALIDATED:
+        # A validated assessment's stored result is the validated one (accepted criteria
+        # only), so benchmarks and `diam rescore` carry the validated stage.
+        from diam.web.validation.selectors import validated_result
+
+        result = validated_result(assessment)
     result = result or assessment_result(assessment)
     changed = assessment.stage is not None and assessment.stage != result.stage
     assessment.stage = result.stage
@@ -466,6 +473,11 @@ def assessment_reopen(*, assessment: Assessment, user: User, reason: str) -> Ass
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if locked.status != Status.SUBMITTED:
         raise AssessmentLocked(f"Only a submitted assessment can be reopened ({locked.status}).")
+    from diam.web.validation.selectors import reopen_refusal
+
+    refusal = reopen_refusal(locked)
+    if refusal:
+        raise AssessmentLocked(refusal)
     locked.status = Status.DRAFT
     locked.save(update_fields=["status", "updated_at"])
     _benchmark_refresh(locked)  # back to the previous submitted assessment, or out
@@ -480,6 +492,8 @@ def section_assign(
     *, assessment: Assessment, focus_area: str, users: list[User]
 ) -> list[SectionAssignment]:
     """Replace the contributors assigned to one focus area of an assessment."""
+    if assessment.status == Status.VALIDATED:
+        raise AssessmentLocked(f"{assessment.title} is validated; nothing of it can change.")
     model = model_for(assessment)
     if focus_area not in {f.code for f in model.manifest.focus_areas}:
         raise ValueError(f"Unknown focus area {focus_area}.")
@@ -524,6 +538,12 @@ def _sniff(head: bytes, name: str) -> str:
     )
 
 
+def evidence_content_type(head: bytes, name: str) -> str:
+    """The accepted content type of a file from its first bytes and name (the same rules as an
+    upload); raises `EvidenceRejected` for a type that is not accepted."""
+    return _sniff(head, name)
+
+
 ACCEPTED_EVIDENCE = ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.pptx,.odt,.ods,.txt,.csv"
 
 
@@ -536,6 +556,18 @@ def evidence_add(
         raise AssessmentLocked(f"{locked.title} is {locked.get_status_display().lower()}.")
     if criterion_id not in model_for(locked).criteria_by_id:
         raise EvidenceRejected(f"{criterion_id} is not a criterion of this model.")
+    return evidence_store(assessment=locked, criterion_id=criterion_id, upload=upload, user=user)
+
+
+def evidence_store(
+    *, assessment: Assessment, criterion_id: str, upload: UploadedFile, user: User
+) -> Evidence:
+    """Check an uploaded file (size, type by content) and attach it to one criterion's answer.
+
+    No lock or status check: callers decide whether the assessment may take a file
+    (`evidence_add` for drafts; the validation app's evidence request for one criterion of a
+    submitted assessment). Raises `EvidenceRejected` before anything is written.
+    """
     name = (upload.name or "evidence").rsplit("/", 1)[-1][:200]
     limit = settings.EVIDENCE_MAX_BYTES
     if upload.size is None or upload.size > limit:
@@ -546,7 +578,7 @@ def evidence_add(
     head = upload.read(2048)
     upload.seek(0)
     content_type = _sniff(head, name)
-    answer, _ = Answer.objects.get_or_create(assessment=locked, criterion_id=criterion_id)
+    answer, _ = Answer.objects.get_or_create(assessment=assessment, criterion_id=criterion_id)
     evidence = Evidence(
         answer=answer,
         token=secrets.token_hex(16),
