@@ -5,8 +5,8 @@ gap report, benchmarks, programme statistics) with 10 concurrent clients is at m
 of the signed-in GET reference (a view that only passes Django's session authentication,
 bench/autosave_site.py) on the same server, measured right before that page; and each gunicorn
 worker stays under 200 MB resident memory after the runs. gunicorn (2 sync workers, production
-settings) serves the demo data (`diam demo`: the demo hospital and 300 peer organisations); wrk drives
-each page in turn on loopback. PostgreSQL when DATABASE_URL is set (a `<name>_bench_pages`
+settings) serves the demo data (`diam demo`: the demo hospital and 300 peer organisations); wrk
+drives each page in turn on loopback. PostgreSQL when DATABASE_URL is set (a `<name>_bench_pages`
 database beside it, recreated), else SQLite in a temporary directory.
 """
 

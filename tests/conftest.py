@@ -17,4 +17,11 @@ def mini_model() -> Model:
 
 @pytest.fixture(scope="session")
 def radiology_model() -> Model:
+    """Radiology 1.0.0: still installed, and what older assessments and tests are pinned to."""
     return load_model(ROOT / "models" / "radiology" / "1.0.0")
+
+
+@pytest.fixture(scope="session")
+def radiology_v2() -> Model:
+    """Radiology 2.0.0, the latest version: what new assessments start on."""
+    return load_model(ROOT / "models" / "radiology" / "2.0.0")

@@ -17,7 +17,7 @@ import click
 from diam import __version__
 from diam.model.export import model_to_dict
 from diam.model.load import ModelError, check_model_tree, load_model, version_dirs
-from diam.model.schema import Model
+from diam.model.schema import Model, StageRuleMode
 from diam.paths import (
     DEFAULT_MODEL_ID,
     UnknownModel,
@@ -27,6 +27,7 @@ from diam.paths import (
 )
 from diam.scoring.answers import AnswerError, AnswerSheet, parse_answer_file
 from diam.scoring.engine import score
+from diam.scoring.explain import explain_criterion, stage_meaning, why_stage
 from diam.scoring.result import Result
 
 
@@ -95,6 +96,169 @@ def model_export(model_path: Path | None, fmt: str, output: Path | None) -> None
     _write(output, json.dumps(model_to_dict(loaded), indent=2, ensure_ascii=False) + "\n")
 
 
+@model.command("calibrate")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--rule",
+    "rules",
+    multiple=True,
+    metavar="RULE",
+    help="Also score the cases under another stage rule: `strict` or `threshold:70` "
+    "(repeatable), to see what a rule choice would do.",
+)
+def model_calibrate(path: Path | None, rules: tuple[str, ...]) -> None:
+    """Score the calibration cases of a model and compare with their published stages.
+
+    PATH is a model root (every version with a `calibration/` folder) or one version
+    directory; default: the latest radiology version. Exit code 0 when every case scores as
+    expected, 1 on a mismatch or an unreadable case, 2 on bad options.
+    """
+    from diam.calibration import (
+        BASIS_WORDS,
+        CalibrationError,
+        basis_summary,
+        case_files,
+        load_cases,
+        run_cases,
+        with_stage_rule,
+    )
+
+    alternatives = [_parse_rule(r) for r in rules]
+    root = path or model_dir(DEFAULT_MODEL_ID)
+    versions = version_dirs(root)
+    if not versions:
+        fail(f"{root}: no model here (expected manifest.yaml or version directories).")
+    failed = 0
+    checked = 0
+    for _, version_root in versions:
+        if not case_files(version_root):
+            if len(versions) == 1:
+                fail(f"{version_root}: no calibration cases (calibration/*.yaml).")
+            continue
+        loaded = _load(version_root)
+        try:
+            cases = load_cases(loaded, version_root)
+        except CalibrationError as exc:
+            listing = "\n".join(f"  - {p}" for p in exc.problems)
+            click.echo(f"{version_root}: calibration cases are not valid:\n{listing}", err=True)
+            sys.exit(1)
+        click.echo(f"Model {loaded.id} {loaded.version}, stage rule {_rule_text(loaded)}:")
+        width = max(len(c.name) for c in cases)
+        for outcome in run_cases(loaded, cases):
+            checked += 1
+            mark = "ok" if outcome.passed else "MISMATCH"
+            failed += not outcome.passed
+            counts = outcome.case.bases()
+            bases = ", ".join(
+                f"{counts[b]} {word}{'' if counts[b] == 1 else 's'}"
+                for b, word in BASIS_WORDS.items()
+            )
+            click.echo(
+                f"  {outcome.case.name:<{width}}  expected {outcome.expected:<8} "
+                f"got {outcome.result.stage}  {mark}"
+            )
+            click.echo(f"      {outcome.why}")
+            click.echo(f"      Answers: {bases}.")
+        click.echo(f"  Bases over all cases: {basis_summary(cases)}.")
+        for mode, percent in alternatives:
+            alt = with_stage_rule(loaded, mode, percent)
+            results = run_cases(alt, cases)
+            wrong = [r for r in results if not r.passed]
+            listing = "; ".join(
+                f"{r.case.name} {r.result.stage} (expected {r.expected})" for r in wrong
+            )
+            click.echo(
+                f"  Under {_rule_text(alt)}: {len(results) - len(wrong)} of {len(results)} as "
+                f"expected" + (f"; {listing}." if wrong else ".")
+            )
+    if not checked:
+        fail(f"{root}: no version has calibration cases (calibration/*.yaml).")
+    if failed:
+        click.echo(f"{failed} calibration case(s) do not score their published stage.", err=True)
+        sys.exit(1)
+
+
+def _parse_rule(text: str) -> tuple[StageRuleMode, float | None]:
+    if text == "strict":
+        return StageRuleMode.STRICT, None
+    name, _, number = text.partition(":")
+    try:
+        percent = float(number)
+    except ValueError:
+        percent = -1.0
+    if name != "threshold" or not 0 < percent <= 100:
+        fail(f"--rule {text!r}: use `strict` or `threshold:P` (P a percentage, e.g. threshold:70).")
+    return StageRuleMode.THRESHOLD, percent
+
+
+def _rule_text(m: Model) -> str:
+    rule = m.manifest.stage_rule
+    if rule.mode is StageRuleMode.STRICT:
+        return "strict"
+    return f"threshold {rule.threshold_percent:g} %"
+
+
+@model.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option(
+    "--model-id",
+    default=DEFAULT_MODEL_ID,
+    show_default=True,
+    help="Model whose installed versions OLD and NEW name (ignored for directories).",
+)
+def model_diff(old: str, new: str, model_id: str) -> None:
+    """Print the differences between two versions of a model, in words.
+
+    OLD and NEW are installed versions (`diam model diff 1.0.0 2.0.0`) or version
+    directories. When NEW declares its migration from OLD (`migration.yaml`), the lines say
+    where each criterion comes from and whether answers carry over.
+    """
+    from diam.model.load import read_migration
+    from diam.model.migration import describe_changes
+
+    old_dir, new_dir = _version_dir(old, model_id), _version_dir(new, model_id)
+    before, after = _load(old_dir), _load(new_dir)
+    migration, problems = read_migration(new_dir)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        fail(f"{new_dir}/migration.yaml is not valid; run `diam model check {new_dir}`.")
+    lines = describe_changes(old=before, new=after, migration=migration)
+    declared = migration is not None and migration.from_version == before.version
+    click.echo(
+        f"{before.id} {before.version} -> {after.id} {after.version}: "
+        f"{len(before.criteria)} -> {len(after.criteria)} criteria; "
+        + (
+            "mapping declared in migration.yaml."
+            if declared
+            else "no migration declared between them: criteria matched by id."
+        )
+    )
+    if before.manifest.stage_rule != after.manifest.stage_rule:
+        click.echo(f"Stage rule: {_rule_text(before)} -> {_rule_text(after)}.")
+    for number in range(0, 8):
+        try:
+            a, b = before.stage_info(number), after.stage_info(number)
+        except StopIteration:
+            continue
+        if a.name != b.name:
+            click.echo(f"Stage {number} renamed: {a.name!r} -> {b.name!r}.")
+    if not lines:
+        click.echo("No criterion differs.")
+    for line in lines:
+        click.echo(f"- {line}")
+
+
+def _version_dir(spec: str, model_id: str) -> Path:
+    candidate = Path(spec)
+    if candidate.is_dir():
+        return candidate
+    try:
+        return model_dir(model_id, spec)
+    except UnknownModel as exc:
+        fail(f"{spec}: neither a directory nor an installed version ({exc}).")
+
+
 # --- score -------------------------------------------------------------------------------
 
 
@@ -112,9 +276,13 @@ def model_export(model_path: Path | None, fmt: str, output: Path | None) -> None
 def score_command(file: Path, model_path: Path | None, fmt: str) -> None:
     """Score an answers FILE and print the stage, branches, focus areas and blockers."""
     loaded, sheet = read_answers(file, model_path)
-    result = score(loaded, sheet.values)
+    result = score(loaded, sheet.values, sheet.context)
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        out = result.to_dict()
+        out["why"] = why_stage(result)
+        for cid, entry in out["criteria"].items():
+            entry["explanation"] = explain_criterion(result, cid).text
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
     else:
         click.echo(format_result(result))
 
@@ -192,13 +360,21 @@ def format_result(result: Result) -> str:
     m = result.model
     lines = [
         f"Stage {result.stage}: {result.stage_name()}",
-        f"  {m.stage_info(result.stage).description}",
+        f"  {why_stage(result)}",
+        f"  {stage_meaning(result)}",
         f"  Model {m.id} {m.version} (an open model inspired by DIAM; not an official DIAM "
         "rating). Completeness "
         f"{result.completeness:.1f}%.",
-        "",
-        "Core stages",
     ]
+    context = result.context
+    if m.manifest.services or any(c.applies_in for c in m.criteria):
+        country = context.country or "not given (meta.country)"
+        stated = sum(1 for s in m.manifest.services if s.id in context.services)
+        lines.append(
+            f"  Country: {country}; service profile: {stated} of {len(m.manifest.services)} "
+            f"services stated; {len(result.out_of_scope)} criteria not applicable."
+        )
+    lines += ["", "Core stages"]
     width = max(len(g.name) for g in [*result.stages, *result.branches, *result.focus_areas])
     for s in result.stages:
         mark = "reached" if result.core_stage >= int(s.key) else "not reached"
@@ -232,8 +408,8 @@ def format_result(result: Result) -> str:
         lines.append(f"Blockers for {label}:")
         by_id = m.criteria_by_id
         for cid in result.blockers:
-            status = "unanswered" if result.status(cid) == "unanswered" else "not met"
-            lines.append(f"  {cid} ({status}): {_short(by_id[cid].statement)}")
+            lines.append(f"  {by_id[cid].label}: {explain_criterion(result, cid).text}")
+            lines.append(f"      {_short(by_id[cid].statement)}")
     return "\n".join(lines)
 
 
@@ -620,6 +796,7 @@ def report_command(
             status=str(meta.get("status") or "self-assessed"),
             target_stage=target_stage,
             branch_order=branch_order,
+            context=sheet.context,
         )
     except ValueError as exc:
         fail(f"{exc}.")

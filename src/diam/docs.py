@@ -1,7 +1,8 @@
 """Docs generated from the model: `python -m diam.docs` (or `make docs`) rewrites them.
 
-`docs/model.md` renders the whole shipped model, one section per focus area; a test fails
-when the committed file differs from what this module produces, so the docs never drift.
+`docs/model.md` renders the whole shipped model (the latest version), one section per focus
+area, with its calibration table; a test fails when the committed file differs from what this
+module produces, so the docs never drift.
 """
 
 from __future__ import annotations
@@ -9,15 +10,25 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from diam.calibration import (
+    BASIS_WORDS,
+    Basis,
+    CaseResult,
+    basis_summary,
+    load_cases,
+    run_cases,
+    with_stage_rule,
+)
 from diam.model.schema import (
     ChoiceAnswer,
     Criterion,
     Model,
     NumberAnswer,
     PercentAnswer,
+    StageRuleMode,
     Threshold,
 )
-from diam.paths import shipped_model
+from diam.paths import model_dir, shipped_model
 
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
 
@@ -39,20 +50,28 @@ def rule_text(c: Criterion) -> str:
             else (f" {answer.unit}" if isinstance(answer, NumberAnswer) else "")
         )
         if rule.min is not None:
-            return f"At least {rule.min:g}{unit}"
+            return f"{'More than' if rule.exclusive else 'At least'} {rule.min:g}{unit}"
         assert rule.max is not None
-        return f"At most {rule.max:g}{unit}"
+        return f"{'Less than' if rule.exclusive else 'At most'} {rule.max:g}{unit}"
     return "Yes" if rule else "No"
 
 
 def _where(c: Criterion, model: Model) -> str:
     if c.stage is not None:
-        return f"Stage {c.stage}"
-    assert c.branch is not None
-    return f"Branch {c.branch} ({model.branch(c.branch).name})"
+        where = f"Stage {c.stage}"
+    else:
+        assert c.branch is not None
+        where = f"Branch {c.branch} ({model.branch(c.branch).name})"
+    return where if c.gating else f"{where} · beyond the stage (non-gating)"
 
 
-def render_model_md(model: Model) -> str:
+def _count(model: Model, group: str, crits: list[Criterion]) -> str:
+    gating = sum(1 for c in crits if c.group == group and c.gating)
+    beyond = sum(1 for c in crits if c.group == group and not c.gating)
+    return f"{gating}" + (f" (+{beyond})" if beyond else "")
+
+
+def render_model_md(model: Model, calibration: list[CaseResult] | None = None) -> str:
     m = model.manifest
     out = [
         f"# {m.name}",
@@ -75,10 +94,22 @@ def render_model_md(model: Model) -> str:
         "|---|---|---|",
     ]
     out += [f"| {s.number} | {_cell(s.name)} | {_cell(s.description)} |" for s in m.stages]
-    out += ["", "## Branches", "", "| Branch | Name | Criteria | Meaning |", "|---|---|---|---|"]
+    out += [
+        "",
+        "## Branches",
+        "",
+        "| Branch | Name | Gating criteria | Beyond | Meaning |",
+        "|---|---|---|---|---|",
+    ]
     for b in m.branches:
-        count = len(model.criteria_of(b.id))
-        out.append(f"| {b.id} | {_cell(b.name)} | {count} | {_cell(b.description)} |")
+        count, beyond = len(model.criteria_of(b.id)), len(model.beyond(b.id))
+        out.append(f"| {b.id} | {_cell(b.name)} | {count} | {beyond} | {_cell(b.description)} |")
+    out += [
+        "",
+        'Gating criteria decide the stage. Non-gating criteria ("beyond the stage") count in '
+        "the focus-area scores and appear in the gap report, but in no stage or branch rule. "
+        "In the focus-area table, `2 (+3)` means 2 gating and 3 non-gating criteria.",
+    ]
     out += [
         "",
         "## Focus areas",
@@ -91,19 +122,54 @@ def render_model_md(model: Model) -> str:
     for fa in m.focus_areas:
         crits = [c for c in model.criteria if c.focus_area == fa.code]
         counts = [
-            sum(1 for c in crits if c.group == g)
+            _count(model, g, crits)
             for g in [f"S{n}" for n in (1, 2, 3, 4)] + [b.id for b in m.branches]
         ]
         out.append(
             f"| [{fa.code}](#{fa.code.lower()}) | {_cell(fa.name)} | "
-            + " | ".join(str(n) for n in counts)
+            + " | ".join(counts)
             + f" | {len(crits)} |"
         )
+    if m.services:
+        out += [
+            "",
+            "## Service profile",
+            "",
+            "Asked at the start of the survey. A criterion that needs a service the organisation "
+            "does not run is not applicable: nobody answers it or is scored on it.",
+            "",
+            "| Service | Question | Criteria that need it |",
+            "|---|---|---|",
+        ]
+        for svc in m.services:
+            users = [c.id for c in model.criteria if svc.id in c.services + c.services_any]
+            out.append(
+                f"| `{svc.id}` {_cell(svc.name)} | {_cell(svc.question)} | {', '.join(users)} |"
+            )
+    if m.jurisdictions:
+        out += [
+            "",
+            "## Jurisdictions",
+            "",
+            "A criterion that exists only because of one jurisdiction's law says where it applies; "
+            'elsewhere it is not applicable ("not applicable in <country>"). Neutral criteria cite '
+            "laws per jurisdiction among their references.",
+            "",
+            "| Id | Name | Countries | Criteria bound to it |",
+            "|---|---|---|---|",
+        ]
+        for j in m.jurisdictions:
+            bound = [c.id for c in model.criteria if j.id in c.applies_in]
+            listed = ", ".join(bound) or "—"
+            out.append(f"| {j.id} | {_cell(j.name)} | {', '.join(j.countries)} | {listed} |")
+    if calibration:
+        out += _calibration_section(model, calibration)
     for fa in m.focus_areas:
         out += ["", f"## {fa.code}", "", f"### {fa.name}", "", _cell(fa.description), ""]
         for c in (c for c in model.criteria if c.focus_area == fa.code):
+            title = f" {c.title}" if c.title else ""
             out += [
-                f"#### {c.id} · {_where(c, model)}",
+                f"#### {c.id} · {_where(c, model)}{' ·' + title if title else ''}",
                 "",
                 _cell(c.statement),
                 "",
@@ -114,6 +180,18 @@ def render_model_md(model: Model) -> str:
                 out.append(f"- **N/A allowed:** {_cell(c.na.condition)}")
             if c.relevant_when is not None:
                 out.append(f"- **Asked only when:** {_condition_text(c)}")
+            if c.applies_in:
+                where = " or ".join(model.jurisdiction(j).name for j in c.applies_in)
+                out.append(f"- **Applies only in:** {where}")
+            if c.services:
+                names = " and ".join(model.service(s).name for s in c.services)
+                out.append(f"- **Only for organisations with:** {names}")
+            if c.services_any:
+                names = " or ".join(model.service(s).name for s in c.services_any)
+                out.append(f"- **Only for organisations with:** {names}")
+            if c.nonfinal_reason:
+                reason = _cell(c.nonfinal_reason)
+                out.append(f"- **Rests on standards that are not final because:** {reason}")
             refs = ", ".join(f"[{t}]({model.references_by_tag[t].url})" for t in c.references)
             out += [
                 f"- **Guidance:** {_cell(c.guidance)}",
@@ -124,9 +202,80 @@ def render_model_md(model: Model) -> str:
                 f"- **Effort / impact:** {c.effort} / {c.impact}",
                 "",
             ]
-    out += ["## References", "", "| Tag | Title | Kind |", "|---|---|---|"]
-    out += [f"| {r.tag} | [{_cell(r.title)}]({r.url}) | {r.kind.value} |" for r in model.references]
+    out += [
+        "## References",
+        "",
+        "Status is the cited publication's: `final`, `trial-implementation`, `draft` or "
+        "`ci-build`. `diam model check` warns when a gating criterion rests only on standards "
+        "that are not final, unless the criterion says why.",
+        "",
+        "| Tag | Title | Kind | Status | Jurisdiction |",
+        "|---|---|---|---|---|",
+    ]
+    out += [
+        f"| {r.tag} | [{_cell(r.title)}]({r.url}) | {r.kind.value} | "
+        f"{r.status.value if r.status else '—'} | {r.jurisdiction or '—'} |"
+        for r in model.references
+    ]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _calibration_section(model: Model, results: list[CaseResult]) -> list[str]:
+    cases = [r.case for r in results]
+    out = [
+        "",
+        "## Calibration",
+        "",
+        "Answer profiles built only from public descriptions, each answer with its basis "
+        f"(`models/{model.id}/{model.version}/calibration/`). `diam model calibrate` and the test "
+        "suite score them and fail on a mismatch.",
+        "",
+        "| Case | Published | Expected | Scored | Answers by basis |",
+        "|---|---|---|---|---|",
+    ]
+    for r in results:
+        counts = r.case.bases()
+        bases = ", ".join(f"{counts[b]} {BASIS_WORDS[b]}" for b in Basis)
+        mark = "" if r.passed else " ✗"
+        out.append(
+            f"| {_cell(r.case.name)} | {_cell(r.case.file.published)} | {r.expected} | "
+            f"{r.result.stage}{mark} | {bases} |"
+        )
+    out += ["", f"Over all cases: {basis_summary(cases)}.", ""]
+    out += ["Why each case gets its stage:", ""]
+    out += [f"- **{_cell(r.case.name)}:** {_cell(r.why)}" for r in results]
+    out += [
+        "",
+        "### Why the stage rule is strict",
+        "",
+        "The same cases under threshold rules (a stage passes when at least p % of its gating "
+        "criteria are met):",
+        "",
+        "| Rule | Cases scoring as published | Cases that do not |",
+        "|---|---|---|",
+    ]
+    for percent in (70.0, 80.0, 90.0):
+        alt = run_cases(with_stage_rule(model, StageRuleMode.THRESHOLD, percent), cases)
+        wrong = [
+            f"{_cell(r.case.name)} ({r.result.stage}, expected {r.expected})"
+            for r in alt
+            if not r.passed
+        ]
+        ok = len(alt) - len(wrong)
+        out.append(f"| threshold {percent:g} % | {ok} of {len(alt)} | {'; '.join(wrong) or '—'} |")
+    first = len(model.criteria_of("S1"))
+    largest = max(len(model.criteria_of(g)) for g in [f"S{n}" for n in (1, 2, 3, 4)])
+    out += [
+        "",
+        f"Stage 1 has {first} gating criteria: a threshold of "
+        f"{100 * (first - 1) / first:.1f} % or less forgives one of them, and then the site "
+        f"without an image archive reaches stage 1. The largest core stage has {largest}: a "
+        f"threshold above {100 * (largest - 1) / largest:.1f} % forgives no miss anywhere and is "
+        "strict in all but name (in between, it would forgive a miss in the larger stages "
+        "only). The model therefore uses the strict rule; what a threshold would forgive is "
+        "kept out of the stage rules instead, as non-gating criteria.",
+    ]
+    return out
 
 
 def _answer_text(c: Criterion) -> str:
@@ -157,7 +306,9 @@ def _condition_text(c: Criterion) -> str:
 
 def generated_docs() -> dict[Path, str]:
     """Every generated doc: path -> content."""
-    return {DOCS_DIR / "model.md": render_model_md(shipped_model())}
+    model = shipped_model()
+    results = run_cases(model, load_cases(model, model_dir(model.id, model.version)))
+    return {DOCS_DIR / "model.md": render_model_md(model, results)}
 
 
 def main() -> int:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from diam.model.load import load_model, version_dirs
+from diam.model.load import ModelError, load_model, read_migration, version_dirs
+from diam.model.migration import Migration
 from diam.model.schema import Model
 
 DEFAULT_MODEL_ID = "radiology"
@@ -82,3 +83,23 @@ def shipped_model(model_id: str = DEFAULT_MODEL_ID, version: str | None = None) 
         model = load_model(path)
         _loaded[path] = model
     return model
+
+
+_migrations: dict[Path, Migration | None] = {}
+
+
+def shipped_migration(
+    model_id: str = DEFAULT_MODEL_ID, version: str | None = None
+) -> Migration | None:
+    """The migration an installed version declares from its predecessor (None when it has
+    none), read once per process. Raises `UnknownModel` for an unknown id or version and
+    `ModelError` when the migration file is not valid (`diam model check` names the problem).
+    """
+    path = model_dir(model_id, version).resolve()
+    if path not in _migrations:
+        migration, problems = read_migration(path)
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            raise ModelError(errors)
+        _migrations[path] = migration
+    return _migrations[path]

@@ -7,9 +7,11 @@ from diam.model.schema import (
     BranchInfo,
     Criterion,
     FocusAreaInfo,
+    JurisdictionInfo,
     Manifest,
     Model,
     Reference,
+    ServiceInfo,
     StageInfo,
     StageRule,
     StageRuleMode,
@@ -17,6 +19,8 @@ from diam.model.schema import (
 )
 
 FOCUS_AREAS = ("AA", "BB", "CC")
+SERVICES = ("xr", "kids")
+COUNTRIES = ("DE", "SA")  # one inside the synthetic jurisdiction, one outside
 
 
 def make_model(
@@ -70,6 +74,8 @@ def make_model(
         ),
         focus_areas=tuple(FocusAreaInfo(code=c, name=c, description="d") for c in FOCUS_AREAS),
         systems=(SystemInfo(id="x", name="X"),),
+        services=tuple(ServiceInfo(id=s, name=s, question=f"{s}?") for s in SERVICES),
+        jurisdictions=(JurisdictionInfo(id="EU", name="EU", countries=("DE", "FR")),),
     )
     return Model(
         manifest=manifest,

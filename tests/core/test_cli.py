@@ -94,8 +94,8 @@ def test_example_command_writes_a_file_that_scores(tmp_path: Path) -> None:
             "SI-01: N/A is not allowed for this criterion",
         ),
         (
-            {"model": "radiology", "answers": {"PM-08": {"na": True}}},
-            "PM-08: N/A needs a justification",
+            {"model": "radiology", "answers": {"WS-06": {"na": True}}},
+            "WS-06: N/A needs a justification",
         ),
         (
             {"model": "radiology", "answers": {"SI-01": {"value": 5, "note": "x"}}},
@@ -133,6 +133,7 @@ def test_model_check_passes_on_the_shipped_model() -> None:
     code, out, _ = run("model", "check")
     assert code == 0
     assert "model radiology 1.0.0 is valid: 80 criteria" in out
+    assert "model radiology 2.0.0 is valid: 101 criteria" in out
 
 
 def test_model_check_reports_all_problems_of_a_broken_copy_and_exits_1(tmp_path: Path) -> None:
@@ -163,7 +164,7 @@ def test_model_export_follows_the_contract() -> None:
     code, out, _ = run("model", "export", "--format", "json")
     assert code == 0
     data = json.loads(out)
-    assert data["id"] == "radiology" and data["version"] == "1.0.0"
+    assert data["id"] == "radiology" and data["version"] == "2.0.0"
     assert data["stage_rule"]["mode"] in {"strict", "threshold"}
     assert [s["number"] for s in data["stages"]] == list(range(8))
     assert [b["id"] for b in data["branches"]] == ["A", "B", "C"]
@@ -173,7 +174,16 @@ def test_model_export_follows_the_contract() -> None:
     choice = by_id["SI-04"]
     assert choice["answer_type"] == "choice"
     assert all({"id", "label", "meets"} <= set(o) for o in choice["options"])
-    assert by_id["PM-08"]["na_allowed"] is True
+    assert by_id["WS-06"]["na_allowed"] is True
+    assert by_id["PU-05"]["met_when"] == {"min": 50, "exclusive": True}
+    assert by_id["QS-01"]["applies_in"] == ["EU"] and by_id["QS-01"]["gating"] is False
+    assert by_id["PM-09"]["services"] == ["ct", "paediatrics"]
+    assert {s["id"] for s in data["services"]} >= {"ct", "mr", "nuclear-medicine", "paediatrics"}
+    assert "DE" in next(j for j in data["jurisdictions"] if j["id"] == "EU")["countries"]
+    assert all(
+        r["status"] in {"final", "trial-implementation", "draft", "ci-build"}
+        for r in data["references"]
+    )
     for c in data["criteria"]:
         assert ("stage" in c) != ("branch" in c)
 

@@ -12,11 +12,11 @@ def test_generated_docs_are_up_to_date() -> None:
         assert path.read_text(encoding="utf-8") == expected, f"{path} is stale: run `make docs`"
 
 
-def test_model_doc_has_a_section_per_focus_area_and_every_criterion(radiology_model) -> None:
+def test_model_doc_has_a_section_per_focus_area_and_every_criterion(radiology_v2) -> None:
     text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
-    for fa in radiology_model.manifest.focus_areas:
+    for fa in radiology_v2.manifest.focus_areas:
         assert f"## {fa.code}\n" in text
-    for c in radiology_model.criteria:
+    for c in radiology_v2.criteria:
         assert f"#### {c.id} · " in text
 
 

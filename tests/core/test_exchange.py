@@ -37,7 +37,8 @@ from diam.scoring.answers import (
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 BASE = "https://diam.example.org/api/fhir"
-MODEL = shipped_model("radiology")
+# Pinned to 1.0.0: its example file, skip logic (QS-09) and N/A (PM-08) are what these tests use.
+MODEL = shipped_model("radiology", "1.0.0")
 TEXT = (
     st.text(
         alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")),

@@ -91,7 +91,7 @@ def test_all_meaning_problems_are_reported_in_one_run(broken: Path) -> None:
         "unknown branch Z",
         "reference tag NOPE is not in the reference catalogue",
         "threshold 150 is outside the answer's range (0-100)",
-        "core stage 3 has no criteria",
+        "core stage 3 has no gating criteria",
         "relevant_when names unknown criterion XX-99",
         "unknown system 'toaster'",
     ):

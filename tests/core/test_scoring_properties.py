@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from diam.model.schema import StageRuleMode
 from diam.scoring import NotApplicable, score
-from tests.core.factory import ids_of, make_model
+from diam.scoring.context import Context
+from tests.core.factory import COUNTRIES, SERVICES, ids_of, make_model
 
 GROUPS = ("S1", "S2", "S3", "S4", "A", "B", "C")
 
@@ -31,6 +32,38 @@ def scenario(draw: st.DrawFn):  # type: ignore[no-untyped-def]
         elif a is not None:
             values[c.id] = a
     return model, values
+
+
+@st.composite
+def scoped_scenario(draw: st.DrawFn):  # type: ignore[no-untyped-def]
+    """A scenario whose criteria may be non-gating, law-bound or need services, plus a context.
+
+    Every group keeps at least one gating criterion, as the checker demands.
+    """
+    model, values = draw(scenario())
+    seen: set[str] = set()
+    crits = []
+    for c in model.criteria:
+        first = c.group not in seen
+        seen.add(c.group)
+        crits.append(
+            c.model_copy(
+                update={
+                    "gating": first or draw(st.booleans()),
+                    "applies_in": ("EU",) if draw(st.integers(0, 4)) == 0 else (),
+                    "services": tuple(s for s in SERVICES if draw(st.integers(0, 5)) == 0),
+                }
+            )
+        )
+    scoped = model.model_copy(update={"criteria": tuple(crits)})
+    scoped._cache = {}
+    context = Context(
+        country=draw(st.sampled_from((None, *COUNTRIES))),
+        services={
+            s: r for s in SERVICES if (r := draw(st.sampled_from((None, True, False)))) is not None
+        },
+    )
+    return scoped, values, context
 
 
 @settings(max_examples=300, deadline=None)
@@ -148,3 +181,67 @@ def test_threshold_mode_applies_to_branches_too() -> None:
     result = score(model, values)
     assert result.mastered_branches == ["A"]
     assert result.stage == 5
+
+
+@settings(max_examples=300, deadline=None)
+@given(scoped_scenario(), st.data())
+def test_meeting_one_more_criterion_never_lowers_the_stage_in_any_context(sc, data) -> None:  # type: ignore[no-untyped-def]
+    model, values, context = sc
+    not_met = [c.id for c in model.criteria if values.get(c.id) is not True]
+    if not not_met:
+        return
+    cid = data.draw(st.sampled_from(not_met))
+    before = score(model, values, context)
+    after = score(model, {**values, cid: True}, context)
+    assert after.stage >= before.stage
+
+
+@settings(max_examples=200, deadline=None)
+@given(scoped_scenario(), st.data())
+def test_a_non_gating_answer_never_changes_the_stage(sc, data) -> None:  # type: ignore[no-untyped-def]
+    model, values, context = sc
+    beyond = [c.id for c in model.criteria if not c.gating]
+    if not beyond:
+        return
+    cid = data.draw(st.sampled_from(beyond))
+    first = score(model, {**values, cid: True}, context)
+    second = score(model, {**values, cid: False}, context)
+    assert first.stage == second.stage and first.core_stage == second.core_stage
+    assert first.mastered_branches == second.mastered_branches
+
+
+@settings(max_examples=200, deadline=None)
+@given(scoped_scenario())
+def test_the_stage_stays_within_the_branch_rule_in_any_context(sc) -> None:  # type: ignore[no-untyped-def]
+    model, values, context = sc
+    result = score(model, values, context)
+    if result.core_stage < 4:
+        assert result.stage == result.core_stage
+    else:
+        assert result.stage == 4 + len(result.mastered_branches)
+
+
+@settings(max_examples=200, deadline=None)
+@given(scoped_scenario())
+def test_result_is_a_pure_function_of_model_answers_and_context(sc) -> None:  # type: ignore[no-untyped-def]
+    model, values, context = sc
+    first = score(model, values, context).to_dict()
+    reordered = dict(reversed(list(values.items())))
+    same_context = Context(country=context.country, services=dict(context.services))
+    assert score(model, reordered, same_context).to_dict() == first
+    assert score(model, values, context).to_dict() == first
+
+
+@settings(max_examples=200, deadline=None)
+@given(scoped_scenario())
+def test_out_of_scope_criteria_are_not_applicable_whatever_was_answered(sc) -> None:  # type: ignore[no-untyped-def]
+    model, values, context = sc
+    result = score(model, values, context)
+    for cid, why in result.out_of_scope.items():
+        criterion = model.criteria_by_id[cid]
+        assert result.status(cid) == "not_applicable"
+        if why == "jurisdiction":
+            assert context.country is not None and context.country not in ("DE", "FR")
+            assert criterion.applies_in
+        else:
+            assert any(context.services.get(s) is False for s in criterion.services)

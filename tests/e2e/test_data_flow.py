@@ -42,9 +42,9 @@ def _fill_offline(path: Path) -> None:
             elif cid == "SI-02":
                 ws.cell(row=row, column=8).value = 92
                 ws.cell(row=row, column=11).value = "CT 3 still keyed by hand"
-            elif cid == "PM-08":
+            elif cid == "WS-06":
                 ws.cell(row=row, column=9).value = "N/A"
-                ws.cell(row=row, column=10).value = "No radionuclide therapy"
+                ws.cell(row=row, column=10).value = "No interface leaves the device network"
     book.save(path)
 
 
@@ -71,7 +71,7 @@ def test_fill_the_workbook_offline_upload_it_and_round_trip_through_fhir(
     page.get_by_role("button", name="Upload and apply the workbook").click()
     expect(page.locator(".messages")).to_contain_text("3 answer(s) changed")
     answers = {a.criterion_id: a for a in Answer.objects.filter(assessment=assessment)}
-    assert answers["SI-02"].value == 92 and answers["PM-08"].na
+    assert answers["SI-02"].value == 92 and answers["WS-06"].na
 
     # A broken row: the page lists it and nothing changes.
     book = load_workbook(workbook)

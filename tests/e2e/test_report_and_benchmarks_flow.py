@@ -1,4 +1,5 @@
-"""The demo hospital reads its gap report, downloads the PDF and compares itself with peers."""
+"""The demo hospital reads its gap report, downloads the PDF, compares itself with peers, and
+moves last year's assessment (model 1.0.0) to model 2.0.0 through the preview."""
 
 from __future__ import annotations
 
@@ -50,3 +51,16 @@ def test_demo_admin_downloads_the_report_and_sees_peer_benchmarks(
     expect(page.locator("svg").first).to_be_visible()
     expect(page.get_by_text(re.compile(r"n\s*=\s*\d+")).first).to_be_visible()
     assert axe_violations(page) == []
+
+    # The pilot two years ago is on model 1.0.0: preview the move to 2.0.0, then start it.
+    page.goto(base + "/")
+    page.get_by_role("link", name="Pilot assessment").first.click()
+    page.get_by_role("link", name="Results").first.click()
+    expect(page.locator(".stage-why")).to_contain_text("Stage 1")
+    page.get_by_role("link", name=re.compile("See what moving to 2.0.0 would change")).click()
+    expect(page.locator("#upgrade-heading")).to_contain_text("Move to model version 2.0.0")
+    expect(page.get_by_text("Carried, please confirm").first).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Start a new draft on 2.0.0").click()
+    page.wait_for_url(re.compile(r"/profile/"))
+    expect(page.locator(".messages")).to_contain_text("answers carried over")

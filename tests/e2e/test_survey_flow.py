@@ -60,10 +60,20 @@ def test_a_department_signs_up_answers_together_and_sees_an_honest_stage(
     # Start an assessment and answer in two sections (autosave through htmx).
     page.goto(base + "/")
     page.get_by_role("button", name=re.compile("Start a new assessment")).click()
+    # The survey starts with the service profile: a department without children or therapy.
+    page.wait_for_url(re.compile(r"/profile/"))
+    expect(page.locator("#profile-heading")).to_contain_text("Service profile")
+    page.locator("input[name=paediatrics][value=no]").check()
+    page.locator("input[name=radionuclide-therapy][value=no]").check()
+    page.locator("input[name=ct][value=yes]").check()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Save and continue to the survey").click()
     page.wait_for_url(re.compile(r"/s/SI/"))
+    expect(page.locator(".messages")).to_contain_text("criteria do not apply")
     expect(page.locator("#q-SI-01")).to_be_visible()
     answer_percent(page, "SI-01", "99")
     expect(page.locator("#q-SI-01-status")).to_contain_text("Saved", timeout=10_000)
+    expect(page.locator("#q-SI-01-state")).to_contain_text("met at ≥ 95 %")  # the pass mark
     page.wait_for_load_state("load")
     page.locator("#q-SI-03-yes").check()
     expect(page.locator("#q-SI-03-status")).to_contain_text("Saved", timeout=10_000)

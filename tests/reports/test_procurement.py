@@ -49,7 +49,7 @@ def test_xlsx_has_a_formatted_checklist_and_an_about_sheet() -> None:
     assert len(rows) == 1 + len(checklist.items)
     assert all(cell.font.bold for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:G{1 + len(checklist.items)}"
+    assert sheet.auto_filter.ref == f"A1:H{1 + len(checklist.items)}"
     assert sheet.column_dimensions["B"].width >= 60
     # Requirement text that looks like a formula stays text.
     evil = next(r for r in rows[1:] if r[2] == "AA-01")

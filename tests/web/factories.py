@@ -30,8 +30,14 @@ def make_member(user: User, organisation: Organisation, role: str = Role.CONTRIB
     return Membership.objects.create(user=user, organisation=organisation, role=role)
 
 
-def make_assessment(organisation: Organisation, user: User, **overrides: Any) -> Assessment:
-    assessment = assessment_create(organisation=organisation, user=user, title="Test assessment")
+def make_assessment(
+    organisation: Organisation, user: User, *, version: str | None = None, **overrides: Any
+) -> Assessment:
+    """A draft on the model `version` (default: the latest, 2.0.0); tests that rely on facts
+    of 1.0.0 (QS-09's AI choice, PM-08's N/A, skip logic) pin `version="1.0.0"`."""
+    assessment = assessment_create(
+        organisation=organisation, user=user, title="Test assessment", model_version=version
+    )
     for key, value in overrides.items():
         setattr(assessment, key, value)
     if overrides:

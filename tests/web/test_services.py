@@ -13,6 +13,13 @@ from diam.web.assessments.services import (
     assessment_reopen,
     assessment_submit,
 )
+from tests.web.factories import make_assessment
+
+
+@pytest.fixture
+def v1(org, alice):
+    """A draft on radiology 1.0.0, for its QS-09 choice (skip logic) and PM-08's N/A."""
+    return make_assessment(org, alice, version="1.0.0")
 
 
 def test_saving_an_answer_records_who_changed_what(assessment, alice, bob) -> None:
@@ -82,7 +89,7 @@ def test_na_needs_permission_and_a_justification(assessment, alice) -> None:
     with pytest.raises(InvalidValue, match="justification"):
         answer_save(
             assessment=assessment,
-            criterion_id="PM-08",
+            criterion_id="WS-06",
             value=None,
             na=True,
             justification="  ",
@@ -91,14 +98,14 @@ def test_na_needs_permission_and_a_justification(assessment, alice) -> None:
         )
     saved = answer_save(
         assessment=assessment,
-        criterion_id="PM-08",
+        criterion_id="WS-06",
         value=None,
         na=True,
-        justification="No radionuclide therapy",
+        justification="One segmented network",
         expected_version=0,
         user=alice,
     )
-    assert saved.na and saved.justification == "No radionuclide therapy"
+    assert saved.na and saved.justification == "One segmented network"
 
 
 def test_submit_locks_and_stores_the_result_and_reopen_needs_a_reason(assessment, alice) -> None:
@@ -133,10 +140,11 @@ def test_sections_assign_replaces_every_focus_area_at_once(assessment, alice, bo
     ]
 
 
-def test_save_outcome_reports_a_visibility_change_only_for_controllers(assessment, alice) -> None:
+def test_save_outcome_reports_a_visibility_change_only_for_controllers(v1, alice) -> None:
     from diam.web.assessments.selectors import answer_values, save_outcome
     from diam.web.assessments.services import model_for
 
+    assessment = v1
     model = model_for(assessment)
     before = answer_values(assessment)
     saved = answer_save(
@@ -166,11 +174,11 @@ def test_save_outcome_reports_a_visibility_change_only_for_controllers(assessmen
         ("PM-08", None, True, "N/A (no therapy)"),
     ],
 )
-def test_answers_read_as_people_say_them(assessment, cid, value, na, label) -> None:
+def test_answers_read_as_people_say_them(v1, cid, value, na, label) -> None:
     from diam.web.assessments.selectors import answer_label
     from diam.web.assessments.services import model_for
 
-    criterion = model_for(assessment).criteria_by_id[cid]
+    criterion = model_for(v1).criteria_by_id[cid]
     assert answer_label(criterion, value, na, "no therapy" if na else "") == label
 
 
@@ -187,9 +195,9 @@ def test_answers_read_as_people_say_them(assessment, cid, value, na, label) -> N
         ("QS-09", "none", "none"),
     ],
 )
-def test_form_text_becomes_the_type_the_core_checks(assessment, kind_cid, raw, typed) -> None:
+def test_form_text_becomes_the_type_the_core_checks(v1, kind_cid, raw, typed) -> None:
     from diam.web.assessments.forms import typed_value
     from diam.web.assessments.services import model_for
 
-    value = typed_value(model_for(assessment).criteria_by_id[kind_cid], raw)
+    value = typed_value(model_for(v1).criteria_by_id[kind_cid], raw)
     assert value == typed and type(value) is type(typed)

@@ -83,6 +83,24 @@ def questionnaire_url(base: str, model_id: str) -> str:
     return f"{base.rstrip('/')}/Questionnaire/{model_id}"
 
 
+def country_extension_url(base: str) -> str:
+    return f"{base.rstrip('/')}/StructureDefinition/country"
+
+
+PROFILE = "profile"  # the linkId of the service-profile group; its items are `profile.<id>`
+
+
+def _profile_group(model: Model) -> list[dict[str, Any]]:
+    """The service profile as the Questionnaire's first group (yes/no per service)."""
+    if not model.manifest.services:
+        return []
+    items = [
+        {"linkId": f"{PROFILE}.{svc.id}", "text": svc.question, "type": "boolean"}
+        for svc in model.manifest.services
+    ]
+    return [{"linkId": PROFILE, "text": "Service profile", "type": "group", "item": items}]
+
+
 def pass_mark_extension_url(base: str) -> str:
     return f"{base.rstrip('/')}/StructureDefinition/pass-mark"
 
@@ -247,7 +265,7 @@ def questionnaire(
     if fhir_version not in FHIR_VERSIONS:
         raise ValueError(f"FHIR version must be one of {', '.join(FHIR_VERSIONS)}")
     m = model.manifest
-    groups = []
+    groups = _profile_group(model)
     for fa in m.focus_areas:
         items: list[dict[str, Any]] = []
         for criterion in model.criteria:
@@ -320,6 +338,16 @@ def questionnaire_response(
     if fhir_version not in FHIR_VERSIONS:
         raise ValueError(f"FHIR version must be one of {', '.join(FHIR_VERSIONS)}")
     groups = []
+    stated = [
+        {
+            "linkId": f"{PROFILE}.{svc.id}",
+            "answer": [{"valueBoolean": sheet.context.services[svc.id]}],
+        }
+        for svc in model.manifest.services
+        if svc.id in sheet.context.services
+    ]
+    if stated:
+        groups.append({"linkId": PROFILE, "text": "Service profile", "item": stated})
     for fa in model.manifest.focus_areas:
         items: list[dict[str, Any]] = []
         for criterion in model.criteria:
@@ -357,6 +385,10 @@ def questionnaire_response(
     }
     if subject:
         resource["subject"] = {"display": subject}
+    if sheet.context.country:
+        resource["extension"] = [
+            {"url": country_extension_url(base), "valueCode": sheet.context.country}
+        ]
     return resource
 
 
@@ -510,6 +542,7 @@ def read_questionnaire_response(data: Any, *, resolve: Resolve) -> FhirAnswers:
         )
     model = resolve(match.group(1), match.group(2))
     entries: dict[str, dict[str, Any]] = {}
+    services: dict[str, Any] = {}
     problems = []
     for item in _walk(data.get("item")):
         link = item.get("linkId")
@@ -521,6 +554,9 @@ def read_questionnaire_response(data: Any, *, resolve: Resolve) -> FhirAnswers:
             continue
         raw = _raw_value(answers[0])
         cid, dot, part = link.partition(".")
+        if cid == PROFILE and dot:
+            services[part] = raw  # parse_answer_file names an unknown service or value
+            continue
         entry = entries.setdefault(cid if dot else link, {})
         if not dot:
             entry["value"] = raw
@@ -530,7 +566,24 @@ def read_questionnaire_response(data: Any, *, resolve: Resolve) -> FhirAnswers:
             problems.append(f"{link}: not an item of the diam Questionnaire")
     if problems:
         raise UploadProblem(problems)
-    document = {"model": model.id, "model_version": model.version, "answers": entries}
+    document: dict[str, Any] = {
+        "model": model.id,
+        "model_version": model.version,
+        "answers": entries,
+    }
+    if services:
+        document["services"] = services
+    country = next(
+        (
+            e.get("valueCode")
+            for e in data.get("extension") or []
+            if isinstance(e, dict)
+            and str(e.get("url", "")).endswith("/StructureDefinition/country")
+        ),
+        None,
+    )
+    if country is not None:
+        document["meta"] = {"country": country}
     try:
         sheet = parse_answer_file(model, document)
     except AnswerError as exc:

@@ -233,6 +233,10 @@ def build_workbook(
             ("model_version", model.version),
             ("model_hash", model.content_hash),
             ("generated_at", generated_at.isoformat(timespec="seconds")),
+            # The country and service profile decide which criteria apply: they go round
+            # with the answers (not edited in the workbook; the survey's profile page is).
+            ("country", sheet.context.country or "" if sheet is not None else ""),
+            ("services", _services_text(sheet)),
         ),
         start=1,
     ):
@@ -434,9 +438,33 @@ def read_workbook(data: bytes, *, resolve: Resolve) -> WorkbookAnswers:
     try:
         meta = _meta(book)
         model = resolve(meta.get("model", ""), meta.get("model_version", ""))
-        return _read_rows(book, model)
+        return _read_rows(book, model, _context_of(meta))
     finally:
         book.close()
+
+
+def _services_text(sheet: AnswerSheet | None) -> str:
+    """`ct=yes;nuclear-medicine=no`: the stated services of the service profile."""
+    if sheet is None:
+        return ""
+    return ";".join(
+        f"{sid}={'yes' if runs else 'no'}" for sid, runs in sorted(sheet.context.services.items())
+    )
+
+
+def _context_of(meta: dict[str, str]) -> dict[str, Any]:
+    """The answers file's `meta.country` and `services` from the workbook's hidden meta."""
+    extra: dict[str, Any] = {}
+    if meta.get("country"):
+        extra["meta"] = {"country": meta["country"]}
+    services = {}
+    for part in (meta.get("services") or "").split(";"):
+        sid, _, runs = part.partition("=")
+        if sid and runs in ("yes", "no"):
+            services[sid] = runs == "yes"
+    if services:
+        extra["services"] = services
+    return extra
 
 
 def _meta(book: Any) -> dict[str, str]:
@@ -536,7 +564,7 @@ def _text_cell(cell: Any) -> str:
     return str(value)
 
 
-def _read_rows(book: Any, model: Model) -> WorkbookAnswers:
+def _read_rows(book: Any, model: Model, context: dict[str, Any]) -> WorkbookAnswers:
     problems: list[RowProblem] = []
     answers: dict[str, dict[str, Any]] = {}
     seen: dict[str, str] = {}
@@ -559,7 +587,7 @@ def _read_rows(book: Any, model: Model) -> WorkbookAnswers:
             _read_row(name, number, tuple(cells), by_id, answers, seen, problems)
     if problems:
         raise WorkbookProblems(problems)
-    document = {"model": model.id, "model_version": model.version, "answers": answers}
+    document = {"model": model.id, "model_version": model.version, "answers": answers, **context}
     try:
         sheet = parse_answer_file(model, document)
     except AnswerError as exc:  # every entry was checked above; this is belt and braces

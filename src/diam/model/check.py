@@ -19,8 +19,15 @@ from diam.model.schema import (
     NumberAnswer,
     PercentAnswer,
     ReferenceCatalogue,
+    ReferenceKind,
     StageRuleMode,
     Threshold,
+)
+
+# Kinds that are technical standards: what "rests only on trial or draft standards" is about.
+# Laws, guidelines and literature support a criterion's why, not its how.
+_STANDARD_KINDS = frozenset(
+    {ReferenceKind.IHE, ReferenceKind.DICOM, ReferenceKind.FHIR, ReferenceKind.STANDARD}
 )
 
 LineOf = Callable[[tuple[str | int, ...]], int | None]
@@ -54,8 +61,21 @@ def check_meaning(
     codes = {f.code for f in manifest.focus_areas}
     branches = {b.id for b in manifest.branches}
     systems = {s.id for s in manifest.systems}
+    services = {s.id for s in manifest.services}
+    jurisdictions = {j.id for j in manifest.jurisdictions}
     known_tags = set(tags)
     retired = set(manifest.retired_ids)
+    for index, ref in enumerate(catalogue.references):
+        if ref.jurisdiction is not None and ref.jurisdiction not in jurisdictions:
+            problems.append(
+                Problem.error(
+                    references_file,
+                    rline(("references", index, "jurisdiction")),
+                    f"reference {ref.tag}: unknown jurisdiction {ref.jurisdiction} "
+                    "(not in the manifest's jurisdictions)",
+                )
+            )
+    refs_by_tag = {r.tag: r for r in catalogue.references}
 
     seen_ids: dict[str, str] = {}
     seen_areas: dict[str, str] = {}
@@ -116,8 +136,31 @@ def check_meaning(
                 cited.add(tag)
                 if tag not in known_tags:
                     err(f"reference tag {tag} is not in the reference catalogue", "references")
+            for jid in crit.applies_in:
+                if jid not in jurisdictions:
+                    err(f"applies_in names unknown jurisdiction {jid}", "applies_in")
+            for key in ("services", "services_any"):
+                for sid in getattr(crit, key):
+                    if sid not in services:
+                        err(f"{key} names unknown service {sid!r} (not in the manifest)", key)
             for message, key in _check_answer_rule(crit):
                 err(message, key)
+            if crit.gating and crit.nonfinal_reason is None:
+                standards = [
+                    refs_by_tag[t]
+                    for t in crit.references
+                    if t in refs_by_tag and refs_by_tag[t].kind in _STANDARD_KINDS
+                ]
+                if standards and not any(r.is_final for r in standards):
+                    listing = ", ".join(f"{r.tag} ({r.status})" for r in standards)
+                    problems.append(
+                        Problem.warning(
+                            file,
+                            at("references"),
+                            f"{crit.id}: a gating criterion rests only on standards that are "
+                            f"not final: {listing}; cite a final one or make it non-gating",
+                        )
+                    )
 
     criteria = {c.id: c for _, _, area in areas for c in area.criteria}
     for cid, (file, crit_line, index) in located.items():
@@ -126,6 +169,11 @@ def check_meaning(
             where = crit_line(("criteria", index, "relevant_when"))
             for message in _check_condition(crit, crit.relevant_when, criteria):
                 problems.append(Problem.error(file, where, f"{cid}: {message}"))
+    for cid, message in _branch_coupling(criteria):
+        file, crit_line, index = located[cid]
+        problems.append(
+            Problem.error(file, crit_line(("criteria", index, "relevant_when")), message)
+        )
     for cycle in _cycles(criteria):
         file, crit_line, index = located[cycle[0]]
         chain = " -> ".join([*cycle, cycle[0]])
@@ -137,17 +185,22 @@ def check_meaning(
             )
         )
 
-    groups = Counter(c.group for c in criteria.values())
+    # A stage or branch without gating criteria would pass on nothing at all.
+    groups = Counter(c.group for c in criteria.values() if c.gating)
     for stage in CORE_STAGES:
         if groups[f"S{stage}"] == 0:
             problems.append(
-                Problem.error(mfile, mline(("stages",)), f"core stage {stage} has no criteria")
+                Problem.error(
+                    mfile, mline(("stages",)), f"core stage {stage} has no gating criteria"
+                )
             )
     for index, branch in enumerate(manifest.branches):
         if groups[branch.id] == 0:
             problems.append(
                 Problem.error(
-                    mfile, mline(("branches", index)), f"branch {branch.id} has no criteria"
+                    mfile,
+                    mline(("branches", index)),
+                    f"branch {branch.id} has no gating criteria",
                 )
             )
     used_areas = Counter(c.focus_area for c in criteria.values())
@@ -180,11 +233,24 @@ def _check_manifest(manifest: Manifest, file: str, line: LineOf) -> Iterable[Pro
             line(("stage_rule", "threshold_percent")),
             "threshold_percent only applies to threshold mode",
         )
+    for index, jurisdiction in enumerate(manifest.jurisdictions):
+        bad = [
+            c for c in jurisdiction.countries if len(c) != 2 or not c.isalpha() or c != c.upper()
+        ]
+        if bad:
+            yield Problem.error(
+                file,
+                line(("jurisdictions", index, "countries")),
+                f"jurisdiction {jurisdiction.id}: {', '.join(bad)} not ISO 3166-1 alpha-2 codes "
+                "(two capital letters)",
+            )
     for what, ids, key in (
         ("branch", [b.id for b in manifest.branches], "branches"),
         ("focus area", [f.code for f in manifest.focus_areas], "focus_areas"),
         ("system", [s.id for s in manifest.systems], "systems"),
         ("stage", [str(s.number) for s in manifest.stages], "stages"),
+        ("service", [s.id for s in manifest.services], "services"),
+        ("jurisdiction", [j.id for j in manifest.jurisdictions], "jurisdictions"),
     ):
         for value, count in Counter(ids).items():
             if count > 1:
@@ -243,6 +309,11 @@ def _check_answer_rule(crit: Criterion) -> Iterable[tuple[str, str]]:
         if bound < low or (high is not None and bound > high):
             span = f"{low:g}-{high:g}" if high is not None else f">= {low:g}"
             yield f"threshold {bound:g} is outside the answer's range ({span})", "met_when"
+        elif rule.exclusive and (
+            (rule.min is not None and high is not None and bound >= high)
+            or (rule.max is not None and bound <= low)
+        ):
+            yield f"an exclusive threshold at {bound:g} can never be met", "met_when"
     if crit.na is not None and not crit.na.allowed:
         yield "write `na` only when N/A is allowed (omit it otherwise)", "na"
 
@@ -322,3 +393,59 @@ def _cycles(criteria: dict[str, Criterion]) -> list[list[str]]:
             cycles.append(path[path.index(node) :])
         done.update(path)
     return cycles
+
+
+def _controllers(criteria: dict[str, Criterion], cid: str) -> list[str]:
+    """The chain of criteria whose answers decide whether `cid` is asked, nearest first."""
+    chain: list[str] = []
+    current = criteria.get(cid)
+    while current is not None and current.relevant_when is not None:
+        controller = current.relevant_when.criterion
+        if controller in chain or controller == cid or controller not in criteria:
+            break  # cycles and unknown ids are reported elsewhere
+        chain.append(controller)
+        current = criteria[controller]
+    return chain
+
+
+def _branch_coupling(criteria: dict[str, Criterion]) -> list[tuple[str, str]]:
+    """Criteria whose relevance ties one branch to another's answers (docs/model.md).
+
+    Branches must be achievable in any order: no criterion of a branch (or of the core) may
+    depend, directly or through a chain of skip-logic conditions, on an answer in another
+    branch; and no one question may decide what two different branches require (a shared
+    controlling question: answering it would change two branches at once).
+    """
+    found: list[tuple[str, str]] = []
+    controls: dict[str, set[str]] = {}
+    for cid, crit in criteria.items():
+        chain = _controllers(criteria, cid)
+        # The direct controller is checked (with its option names) in _check_condition.
+        for controller in chain[1:]:
+            other = criteria[controller].branch
+            if other is not None and other != crit.branch:
+                where = f"branch {crit.branch}" if crit.branch else "a core-stage"
+                found.append(
+                    (
+                        cid,
+                        f"{cid}: {where} criterion depends, through "
+                        f"{' -> '.join(chain[: chain.index(controller)])}, on {controller} of "
+                        f"branch {other}: branches must be achievable independently",
+                    )
+                )
+                break
+        if crit.gating and crit.branch is not None:
+            for controller in chain:
+                controls.setdefault(controller, set()).add(crit.branch)
+    for controller, letters in sorted(controls.items()):
+        if len(letters) > 1:
+            found.append(
+                (
+                    controller,
+                    f"{controller} decides whether gating criteria of branches "
+                    f"{', '.join(sorted(letters))} are asked: one answer must not change what "
+                    "two branches require (make the dependants non-gating or give each branch "
+                    "its own question)",
+                )
+            )
+    return found

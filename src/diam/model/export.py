@@ -10,7 +10,12 @@ from diam.model.schema import ChoiceAnswer, Criterion, Model, NumberAnswer, Perc
 def _rule(criterion: Criterion) -> Any:
     rule = criterion.met_when
     if isinstance(rule, Threshold):
-        return {"min": rule.min} if rule.min is not None else {"max": rule.max}
+        # "exclusive" only when set, so consumers that read min/max alone stay right but for
+        # the bound itself ("more than 50 %" reads as 50).
+        found: dict[str, Any] = {"min": rule.min} if rule.min is not None else {"max": rule.max}
+        if rule.exclusive:
+            found["exclusive"] = True
+        return found
     return rule  # booleans: true/false; choices: None (see the options' `meets`)
 
 
@@ -19,6 +24,8 @@ def criterion_to_dict(c: Criterion) -> dict[str, Any]:
         "id": c.id,
         "focus_area": c.focus_area,
         **({"stage": c.stage} if c.stage is not None else {"branch": c.branch}),
+        "gating": c.gating,
+        **({"title": c.title} if c.title else {}),
         "statement": c.statement,
         "guidance": c.guidance,
         "answer_type": c.answer.type.value,
@@ -39,6 +46,12 @@ def criterion_to_dict(c: Criterion) -> dict[str, Any]:
         out["denominator"] = answer.denominator
     if c.relevant_when is not None:
         out["relevant_when"] = c.relevant_when.model_dump(by_alias=True, exclude_none=True)
+    if c.applies_in:
+        out["applies_in"] = list(c.applies_in)
+    if c.services:
+        out["services"] = list(c.services)
+    if c.services_any:
+        out["services_any"] = list(c.services_any)
     out.update(
         evidence=c.evidence,
         references=list(c.references),
@@ -65,6 +78,8 @@ def model_to_dict(model: Model) -> dict[str, Any]:
         "branches": [b.model_dump() for b in m.branches],
         "focus_areas": [f.model_dump() for f in m.focus_areas],
         "systems": [s.model_dump() for s in m.systems],
+        "services": [s.model_dump(exclude_none=True) for s in m.services],
+        "jurisdictions": [j.model_dump() for j in m.jurisdictions],
         "references": [r.model_dump(exclude_none=True, mode="json") for r in model.references],
         "criteria": [criterion_to_dict(c) for c in model.criteria],
     }

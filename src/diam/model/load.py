@@ -5,6 +5,8 @@ Layout of a model directory::
     manifest.yaml         identity, stage rule, stages, branches, focus areas, systems
     references.yaml       the reference catalogue
     criteria/<CODE>.yaml  one file per focus area
+    migration.yaml        optional: how the criteria map onto the previous version
+    calibration/*.yaml    optional: calibration cases (diam.calibration)
 
 `check_model_dir` returns every problem found in one run; `load_model` raises
 `ModelError` carrying them when any is an error.
@@ -23,6 +25,7 @@ import yaml
 from pydantic import ValidationError
 
 from diam.model.check import check_meaning
+from diam.model.migration import Migration, check_migration
 from diam.model.problems import Problem
 from diam.model.schema import FocusAreaFile, Manifest, Model, ReferenceCatalogue
 
@@ -301,6 +304,7 @@ def check_model_tree(path: str | Path) -> tuple[list[Model], list[Problem]]:
         )
         return [], problems
     models: list[Model] = []
+    located: list[tuple[Path, Model]] = []
     for name, version_root in versions:
         model, found = check_model_dir(version_root)
         problems.extend(found)
@@ -317,12 +321,56 @@ def check_model_tree(path: str | Path) -> tuple[list[Model], list[Problem]]:
             )
             continue
         models.append(model)
+        located.append((version_root, model))
+    _check_migrations(root, located, problems)
     ids = sorted({m.id for m in models})
     if len(ids) > 1:
         problems.append(
             Problem.error(str(root), None, f"versions disagree on the model id: {', '.join(ids)}")
         )
     return models, problems
+
+
+def read_migration(path: str | Path) -> tuple[Migration | None, list[Problem]]:
+    """The `migration.yaml` of a version directory (None when there is none) and its problems."""
+    root = Path(path)
+    file = root / "migration.yaml"
+    if not file.is_file():
+        return None, []
+    problems: list[Problem] = []
+    doc = _read_yaml(file, root, problems)
+    if doc is None:
+        return None, problems
+    try:
+        return Migration.model_validate(doc.data), problems
+    except ValidationError as exc:
+        problems.extend(_structure_problems(doc, exc))
+        return None, problems
+
+
+def _check_migrations(
+    root: Path, loaded: list[tuple[Path, Model]], problems: list[Problem]
+) -> None:
+    """Check each version's migration against the version it names (installed beside it)."""
+    by_version = {m.version: m for _, m in loaded}
+    for version_root, model in loaded:
+        migration, found = read_migration(version_root)
+        problems.extend(found)
+        if migration is None:
+            continue
+        file = f"{root.name}/{model.version}/migration.yaml"
+        old = by_version.get(migration.from_version)
+        if old is None:
+            problems.append(
+                Problem.warning(
+                    file,
+                    None,
+                    f"migrates from {migration.from_version}, which is not installed here; "
+                    "the migration was not checked",
+                )
+            )
+            continue
+        problems.extend(check_migration(migration=migration, old=old, new=model, file=file))
 
 
 def load_model(path: str | Path) -> Model:

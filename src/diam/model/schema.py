@@ -45,6 +45,21 @@ class ReferenceKind(StrEnum):
     LITERATURE = "literature"
 
 
+class ReferenceStatus(StrEnum):
+    """Publication status of a cited document (see docs/model.md, "Reference status").
+
+    `final`: a published, balloted release (IHE Final Text, DICOM, a FHIR release, a law, a
+    society guideline); `trial-implementation`: published for trial use (IHE Trial
+    Implementation, HL7 STU); `draft`: a ballot or work item; `ci-build`: only a
+    continuous-integration build exists, which changes without notice.
+    """
+
+    FINAL = "final"
+    TRIAL = "trial-implementation"
+    DRAFT = "draft"
+    CI_BUILD = "ci-build"
+
+
 class StageRule(_Frozen):
     mode: StageRuleMode = Field(
         description="`strict`: every applicable criterion of a stage or branch must be met. "
@@ -78,6 +93,27 @@ class FocusAreaInfo(_Frozen):
     description: str = Field(min_length=1)
 
 
+class ServiceInfo(_Frozen):
+    """One entry of the service profile: a modality or service an organisation may not run."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$", description="Short id used by criteria.")
+    name: str = Field(min_length=1, description="Short name, e.g. 'Nuclear medicine'.")
+    question: str = Field(
+        min_length=1, description="The profile question, e.g. 'Do you perform CT examinations?'"
+    )
+    guidance: str | None = Field(default=None, description="What counts, if unclear.")
+
+
+class JurisdictionInfo(_Frozen):
+    """Where a law applies: a named set of countries (ISO 3166-1 alpha-2 codes)."""
+
+    id: str = Field(pattern=r"^[A-Z][A-Z0-9-]*$", description="Short id, e.g. `EU`.")
+    name: str = Field(min_length=1, description="e.g. 'European Union member states'.")
+    countries: tuple[str, ...] = Field(
+        min_length=1, description="ISO 3166-1 alpha-2 codes of the countries it covers."
+    )
+
+
 class SystemInfo(_Frozen):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$", description="Short id used by criteria.")
     name: str = Field(min_length=1, description="Heading in the procurement checklist.")
@@ -102,6 +138,15 @@ class Manifest(_Frozen):
     retired_ids: tuple[str, ...] = Field(
         default=(), description="Criterion ids used by earlier versions; never reused."
     )
+    services: tuple[ServiceInfo, ...] = Field(
+        default=(),
+        description="The service profile asked at the start of the survey; criteria naming a "
+        "service the organisation does not run are not applicable.",
+    )
+    jurisdictions: tuple[JurisdictionInfo, ...] = Field(
+        default=(),
+        description="Jurisdictions that law-bound criteria (`applies_in`) and references name.",
+    )
 
 
 class Reference(_Frozen):
@@ -110,6 +155,18 @@ class Reference(_Frozen):
     url: str = Field(pattern=r"^https?://", description="Public URL of the source.")
     kind: ReferenceKind
     note: str | None = Field(default=None, description="Which part applies (article, actor).")
+    status: ReferenceStatus | None = Field(
+        default=None,
+        description="Publication status: final, trial-implementation, draft or ci-build.",
+    )
+    jurisdiction: str | None = Field(
+        default=None, description="For a law: the jurisdiction (manifest id) where it applies."
+    )
+
+    @property
+    def is_final(self) -> bool:
+        """Final, or of unknown status (models written before statuses were recorded)."""
+        return self.status is None or self.status is ReferenceStatus.FINAL
 
 
 class ReferenceCatalogue(_Frozen):
@@ -155,10 +212,17 @@ AnswerSpec = Annotated[
 
 
 class Threshold(_Frozen):
-    """When a number or percent answer is met: at least `min`, or at most `max`."""
+    """When a number or percent answer is met: at least `min`, or at most `max`.
+
+    With `exclusive: true` the bound itself does not meet the criterion: `{min: 50,
+    exclusive: true}` is "more than 50 %", the wording of "the majority".
+    """
 
     min: float | None = None
     max: float | None = None
+    exclusive: bool = Field(
+        default=False, description="The bound itself does not meet (more than / less than)."
+    )
 
 
 class NotApplicable(_Frozen):
@@ -190,6 +254,9 @@ class Criterion(_Frozen):
     )
     stage: int | None = Field(default=None, description="Core stage 1-4 (or give `branch`).")
     branch: str | None = Field(default=None, description="Branch letter (or give `stage`).")
+    title: str | None = Field(
+        default=None, min_length=1, description="A short name, e.g. 'DICOM archiving'."
+    )
     statement: str = Field(min_length=1, description="The capability, as a statement.")
     guidance: str = Field(min_length=1, description="Help for respondents: how to answer.")
     answer: AnswerSpec
@@ -200,6 +267,31 @@ class Criterion(_Frozen):
     )
     na: NotApplicable | None = Field(default=None, description="Whether N/A may be answered.")
     relevant_when: Condition | None = Field(default=None, description="Optional skip logic.")
+    gating: bool = Field(
+        default=True,
+        description="`false`: counts in focus-area scores and the gap report ('beyond the "
+        "stage') but in no stage or branch rule.",
+    )
+    applies_in: tuple[str, ...] = Field(
+        default=(),
+        description="Jurisdiction ids (manifest) where the criterion applies; empty: everywhere. "
+        "Elsewhere it is not applicable.",
+    )
+    services: tuple[str, ...] = Field(
+        default=(),
+        description="Service-profile ids the organisation must run (all of them); when the "
+        "profile says one is not run, the criterion is not applicable.",
+    )
+    services_any: tuple[str, ...] = Field(
+        default=(),
+        description="Service-profile ids of which the organisation must run at least one.",
+    )
+    nonfinal_reason: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Why a gating criterion may rest only on standards that are not final "
+        "(silences the checker's warning, and says why in the model's docs).",
+    )
     evidence: str = Field(min_length=1, description="What would prove the answer.")
     references: tuple[str, ...] = Field(min_length=1, description="Reference tags.")
     recommendation: str = Field(min_length=1, description="Gap-report text when not met.")
@@ -211,12 +303,21 @@ class Criterion(_Frozen):
     impact: int = Field(ge=1, le=3, description="1 low - 3 high benefit when met.")
 
     @property
+    def label(self) -> str:
+        """`SI-01 DICOM archiving`, or the id alone when the model gives no title."""
+        return f"{self.id} {self.title}" if self.title else self.id
+
+    @property
     def na_allowed(self) -> bool:
         return self.na is not None and self.na.allowed
 
     @property
     def group(self) -> str:
-        """`S1`…`S4` for core criteria, the branch letter for branch criteria."""
+        """`S1`…`S4` for core criteria, the branch letter for branch criteria.
+
+        A non-gating criterion keeps the group it belongs to (for display: "beyond stage 3");
+        the engine leaves it out of that group's rule.
+        """
         return f"S{self.stage}" if self.stage is not None else str(self.branch)
 
 
@@ -273,9 +374,19 @@ class Model(_Frozen):
     def system(self, system_id: str) -> SystemInfo:
         return next(s for s in self.manifest.systems if s.id == system_id)
 
+    def service(self, service_id: str) -> ServiceInfo:
+        return next(s for s in self.manifest.services if s.id == service_id)
+
+    def jurisdiction(self, jurisdiction_id: str) -> JurisdictionInfo:
+        return next(j for j in self.manifest.jurisdictions if j.id == jurisdiction_id)
+
     def criteria_of(self, group: str) -> tuple[Criterion, ...]:
-        """Criteria of a core stage (`S1`…`S4`) or a branch (`A`…); empty if none."""
-        return tuple(c for c in self.criteria if c.group == group)
+        """Gating criteria of a core stage (`S1`…`S4`) or a branch (`A`…); empty if none."""
+        return tuple(c for c in self.criteria if c.group == group and c.gating)
+
+    def beyond(self, group: str) -> tuple[Criterion, ...]:
+        """Non-gating criteria attached to a core stage or branch ("beyond the stage")."""
+        return tuple(c for c in self.criteria if c.group == group and not c.gating)
 
     @property
     def max_stage(self) -> int:

@@ -24,7 +24,9 @@ from diam.reports.gaps import GapReport, find_gaps, in_display_order
 from diam.reports.procurement import DISCLAIMER, Checklist, build_checklist
 from diam.reports.roadmap import Roadmap, RoadmapStep, build_roadmap
 from diam.scoring.answers import AnswerValue, NotApplicable
+from diam.scoring.context import Context
 from diam.scoring.engine import score
+from diam.scoring.explain import CountryName, explain_criterion, stage_meaning, why_stage
 from diam.scoring.result import Result, Status
 
 STATUS_LABELS = {
@@ -107,6 +109,7 @@ class Summary:
     answered: int
     relevant: int
     unanswered: int
+    why: str = ""  # one sentence: why the stage is what it is, naming the nearest misses
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +123,7 @@ class AnswerRow:
     comment: str
     answered_by: str
     answered_at: datetime | None
+    explanation: str = ""  # the status with its pass mark and the answer, as a sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,10 +196,13 @@ def build_report(
     peer_medians: Mapping[str, float | None] | None = None,
     result: Result | None = None,
     benchmark: PeerSection | None = None,
+    context: Context | None = None,
+    country_name: CountryName | None = None,
 ) -> Report:
     """Score (unless `result` is given) and assemble every section of the report.
 
-    `values` are validated answer values (as from `parse_answer_file`); `peer_medians` maps
+    `values` are validated answer values (as from `parse_answer_file`); `context` is the
+    organisation's country and service profile (None: neither known); `peer_medians` maps
     focus-area codes to a peer median percent (None: hidden) and `benchmark` is the
     organisation's position among its peers (the Benchmark section). Raises `ValueError` for
     an unknown status, a target stage that is out of range or not above the current stage, or
@@ -207,8 +214,8 @@ def build_report(
         )
     comments = comments or {}
     answered_by = answered_by or {}
-    result = result if result is not None else score(model, values)
-    gap_report = find_gaps(model, result, values)
+    result = result if result is not None else score(model, values, context)
+    gap_report = find_gaps(model, result, values, country_name=country_name)
     roadmap = build_roadmap(
         model, result, target_stage=target_stage, branch_order=branch_order, gaps=gap_report
     )
@@ -237,7 +244,9 @@ def build_report(
     summary = Summary(
         stage=result.stage,
         stage_name=stage_info.name,
-        stage_description=" ".join(stage_info.description.split()),
+        # What the stage reached means; for stage 0 never the model's text, which may claim
+        # what the answers contradict (docs/scoring.md, "Explanations").
+        stage_description=stage_meaning(result),
         core_stage=result.core_stage,
         mastered_branches=tuple(result.mastered_branches),
         strongest=strongest,
@@ -253,6 +262,7 @@ def build_report(
         answered=relevant - unanswered,
         relevant=relevant,
         unanswered=unanswered,
+        why=why_stage(result),
     )
     statuses = result.criteria
     answers = []
@@ -273,6 +283,9 @@ def build_report(
                 comment=comments.get(criterion.id, ""),
                 answered_by=who[0] if who else "",
                 answered_at=who[1] if who else None,
+                explanation=explain_criterion(
+                    result, criterion.id, country_name=country_name
+                ).sentence,
             )
         )
     cover = Cover(

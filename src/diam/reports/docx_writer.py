@@ -179,7 +179,7 @@ class DocxWriter:
         self._para()
         stage = self._para(f"Stage {c.stage}: {c.stage_name}", bold=True, size=18)
         stage.runs[0].font.color.rgb = PRIMARY
-        self._para()
+        self._para(s.why)
         self._table(
             ("Item", "Value"),
             [
@@ -214,6 +214,7 @@ class DocxWriter:
             ],
             (5, 12.4),
         )
+        self._labelled(f"Why stage {s.stage}.", s.why)
         self._labelled(f"What stage {s.stage} means.", s.stage_description)
         if s.level_percent is not None:
             self._labelled(
@@ -356,6 +357,7 @@ class DocxWriter:
                     f"  ({gap.focus_area_name}; impact {LEVEL[gap.impact]}, "
                     f"effort {LEVEL[gap.effort]})"
                 ).font.color.rgb = MUTED
+                self._labelled("Status.", gap.explanation)
                 self._labelled("Recommendation.", _clean(gap.recommendation))
                 self._labelled("Evidence.", _clean(gap.evidence))
                 for ref in gap.references:
@@ -363,10 +365,29 @@ class DocxWriter:
             if group.unanswered:
                 self.doc.add_heading("Unanswered (answer these first)", level=3)
                 self._table(
-                    ("Criterion", "Statement"),
-                    [(u.criterion_id, _clean(u.statement)) for u in group.unanswered],
-                    (2.6, 14.8),
+                    ("Criterion", "Statement", "Pass mark"),
+                    [
+                        (u.criterion_id, _clean(u.statement), u.explanation)
+                        for u in group.unanswered
+                    ],
+                    (2.6, 10.4, 4.4),
                 )
+        self.doc.add_heading("Beyond the stage", level=2)
+        if g.beyond:
+            self._para(
+                "Good practice that counts in the focus-area scores but in no stage or branch "
+                "rule: not met or unanswered here."
+            )
+            self._table(
+                ("Criterion", "Statement", "Pass mark and answer", "Recommendation"),
+                [
+                    (b.criterion_id, _clean(b.statement), b.explanation, _clean(b.recommendation))
+                    for b in g.beyond
+                ],
+                (2.2, 6, 4.2, 5),
+            )
+        else:
+            self._para("Every criterion beyond the stages that applies is met.")
         self.doc.add_heading("Not applicable", level=2)
         if g.not_applicable:
             self._table(
@@ -435,7 +456,7 @@ class DocxWriter:
                     a.criterion_id,
                     a.statement,
                     a.answer,
-                    a.status,
+                    a.explanation or a.status,
                     a.comment,
                     " ".join(x for x in (a.answered_by, format_datetime(a.answered_at)) if x),
                 )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from diam.model.schema import CORE_STAGES, Criterion, Model
 from diam.scoring.answers import AnswerValue, NotApplicable
+from diam.scoring.explain import CountryName, explain_criterion
 from diam.scoring.result import Result, Status
 
 
@@ -44,6 +45,7 @@ class Gap:
     ask: str
     system: str
     references: tuple[ReferenceLink, ...]
+    explanation: str = ""  # pass mark and answer: "Not met: needs ≥ 95 %; answered 92 % (…)"
 
     @property
     def value_ratio(self) -> float:
@@ -82,6 +84,8 @@ class GapReport:
     groups: tuple[GapGroup, ...]
     not_applicable: tuple[NotApplicableItem, ...]
     next_target: str | None
+    # Non-gating criteria not met or unanswered: good practice that counts in no stage rule.
+    beyond: tuple[Gap, ...] = ()
 
     @property
     def gaps(self) -> tuple[Gap, ...]:
@@ -129,7 +133,7 @@ def resolve_references(model: Model, criterion: Criterion) -> tuple[ReferenceLin
     return tuple(links)
 
 
-def make_gap(model: Model, criterion: Criterion, status: Status) -> Gap:
+def make_gap(model: Model, criterion: Criterion, status: Status, explanation: str = "") -> Gap:
     return Gap(
         criterion_id=criterion.id,
         statement=criterion.statement,
@@ -145,6 +149,7 @@ def make_gap(model: Model, criterion: Criterion, status: Status) -> Gap:
         ask=criterion.ask,
         system=criterion.system,
         references=resolve_references(model, criterion),
+        explanation=explanation,
     )
 
 
@@ -155,9 +160,23 @@ def _hidden_reason(model: Model, criterion: Criterion) -> str:
     return f"Not asked: it applies only depending on the answer to {cond.criterion}."
 
 
-def find_gaps(model: Model, result: Result, values: Mapping[str, AnswerValue]) -> GapReport:
-    """Gaps per target: later core stages first (from the next one), then open branches."""
+def find_gaps(
+    model: Model,
+    result: Result,
+    values: Mapping[str, AnswerValue],
+    *,
+    country_name: CountryName | None = None,
+) -> GapReport:
+    """Gaps per target: later core stages first (from the next one), then open branches.
+
+    Every gap carries its pass mark and the answer (`explanation`); non-gating criteria not
+    met are listed apart, as "beyond the stage".
+    """
     statuses = result.criteria
+
+    def why(criterion: Criterion) -> str:
+        return explain_criterion(result, criterion.id, country_name=country_name).sentence
+
     targets = [f"S{n}" for n in CORE_STAGES if n > result.core_stage]
     targets += [b.key for b in result.branches if not b.passed]
     counts = {f"S{s.key}": s for s in result.stages} | {b.key: b for b in result.branches}
@@ -167,9 +186,9 @@ def find_gaps(model: Model, result: Result, values: Mapping[str, AnswerValue]) -
         for criterion in in_display_order(model, model.criteria_of(target)):
             status = statuses[criterion.id]
             if status is Status.NOT_MET:
-                gaps.append(make_gap(model, criterion, status))
+                gaps.append(make_gap(model, criterion, status, why(criterion)))
             elif status is Status.UNANSWERED:
-                unanswered.append(make_gap(model, criterion, status))
+                unanswered.append(make_gap(model, criterion, status, why(criterion)))
         summary = counts[target]
         groups.append(
             GapGroup(
@@ -188,8 +207,10 @@ def find_gaps(model: Model, result: Result, values: Mapping[str, AnswerValue]) -
             continue
         value = values.get(criterion.id)
         hidden = criterion.id in result.hidden
-        if isinstance(value, NotApplicable):
+        if isinstance(value, NotApplicable) and not hidden:
             justification = value.justification
+        elif criterion.id in result.out_of_scope:
+            justification = why(criterion)
         else:
             justification = _hidden_reason(model, criterion)
         not_applicable.append(
@@ -201,8 +222,14 @@ def find_gaps(model: Model, result: Result, values: Mapping[str, AnswerValue]) -
                 hidden=hidden,
             )
         )
+    beyond = tuple(
+        make_gap(model, c, statuses[c.id], why(c))
+        for c in in_display_order(model, (c for c in model.criteria if not c.gating))
+        if statuses[c.id] in (Status.NOT_MET, Status.UNANSWERED)
+    )
     return GapReport(
         groups=tuple(groups),
         not_applicable=tuple(not_applicable),
         next_target=result.next_target,
+        beyond=beyond,
     )

@@ -34,8 +34,9 @@ HEADER = (
     "Phase",
     "References",
     "Reference URLs",
+    "Pass mark and answer",
 )
-WIDTHS = (26, 70, 14, 14, 40, 24, 60)
+WIDTHS = (26, 70, 14, 14, 40, 24, 60, 50)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ class ChecklistItem:
     references: tuple[ReferenceLink, ...]
     phase: int
     phase_title: str
+    explanation: str = ""  # pass mark and answer, e.g. "Not met: needs ≥ 95 %; answered 92 %"
 
     @property
     def reference_tags(self) -> str:
@@ -66,6 +68,7 @@ class ChecklistItem:
             f"{self.phase}. {self.phase_title}",
             self.reference_tags,
             self.reference_urls,
+            self.explanation,
         )
 
 
@@ -103,6 +106,7 @@ def build_checklist(model: Model, roadmap: Roadmap) -> Checklist:
                 references=gap.references,
                 phase=step.phase,
                 phase_title=titles[step.phase],
+                explanation=gap.explanation,
             )
         )
     order = [s.id for s in model.manifest.systems]
@@ -232,6 +236,6 @@ def checklist_to_csv(checklist: Checklist) -> bytes:
     writer.writerow(HEADER)
     for item in checklist.items:
         row = list(item.row())
-        row[-1] = " ".join(r.url for r in item.references)
+        row[HEADER.index("Reference URLs")] = " ".join(r.url for r in item.references)
         writer.writerow([safe_text(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -158,6 +158,7 @@ def _cover(report: Report) -> str:
 <div class="stage-number">{c.stage}</div>
 <div><div class="stage-label">Stage {c.stage}</div>
 <div class="stage-name">{e(c.stage_name)}</div>
+<div class="stage-why">{e(s.why)}</div>
 <div class="stage-description">{e(s.stage_description)}</div></div>
 </div>
 <dl class="cover-meta">
@@ -213,8 +214,8 @@ def _summary(report: Report) -> str:
         _figure(branches, "branches mastered"),
         _figure(f"{s.completeness:g}%", f"complete ({s.answered} of {s.relevant} answered)"),
         "</div>",
-        f'<div class="callout"><strong>What stage {s.stage} means.</strong> '
-        f"{e(s.stage_description)}</div>",
+        f'<div class="callout"><p><strong>Why stage {s.stage}.</strong> {e(s.why)}</p>'
+        f"<p><strong>What stage {s.stage} means.</strong> {e(s.stage_description)}</p></div>",
     ]
     if s.level_percent is not None:
         parts.append(
@@ -421,6 +422,7 @@ def _gap_html(gap: Gap) -> str:
     return f"""<article class="gap">
 <div class="gap-head">{_cid(gap.criterion_id)} {e(_clean(gap.statement))}</div>
 <div class="gap-meta">{e(meta)}</div>
+<p><strong>Status.</strong> {e(gap.explanation)}</p>
 <p><strong>Recommendation.</strong> {e(_clean(gap.recommendation))}</p>
 <p><strong>Evidence.</strong> {e(_clean(gap.evidence))}</p>
 {_refs_html(gap.references)}
@@ -442,8 +444,11 @@ def _group_html(group: GapGroup, next_target: str | None) -> str:
     parts.extend(_gap_html(g) for g in group.gaps)
     if group.unanswered:
         parts.append("<h4>Unanswered (answer these first)</h4>")
-        rows = [(_cid(g.criterion_id), e(_clean(g.statement))) for g in group.unanswered]
-        parts.append(_table((13, 87), ("Criterion", "Statement"), rows))
+        rows = [
+            (_cid(g.criterion_id), e(_clean(g.statement)), e(g.explanation))
+            for g in group.unanswered
+        ]
+        parts.append(_table((13, 62, 25), ("Criterion", "Statement", "Pass mark"), rows))
     parts.append("</div>")
     return "\n".join(parts)
 
@@ -459,6 +464,31 @@ def _gaps(report: Report) -> str:
     if not g.groups:
         parts.append("<p>No gaps: every core stage is reached and every branch is mastered.</p>")
     parts.extend(_group_html(group, g.next_target) for group in g.groups)
+    parts.append("<h3>Beyond the stage</h3>")
+    if g.beyond:
+        parts.append(
+            "<p>Good practice that counts in the focus-area scores but in no stage or branch "
+            "rule: not met or unanswered here.</p>"
+        )
+        beyond = [
+            (
+                _cid(b.criterion_id),
+                e(_clean(b.statement)),
+                e(b.explanation),
+                e(_clean(b.recommendation)),
+            )
+            for b in g.beyond
+        ]
+        parts.append(
+            _table(
+                (10, 35, 25, 30),
+                ("Criterion", "Statement", "Pass mark and answer", "Recommendation"),
+                beyond,
+                cls="small",
+            )
+        )
+    else:
+        parts.append("<p>Every criterion beyond the stages that applies is met.</p>")
     parts.append("<h3>Not applicable</h3>")
     if g.not_applicable:
         rows = [
@@ -545,7 +575,7 @@ def _answers(report: Report) -> str:
             _cid(a.criterion_id),
             e(a.statement),
             e(a.answer),
-            e(a.status),
+            e(a.explanation or a.status),
             e(a.comment),
         ]
         + (
@@ -574,7 +604,8 @@ def _answers(report: Report) -> str:
         else "(who answered and when is not recorded for this assessment)."
     )
     content = (
-        "<p>Every criterion of the model with the answer given, its status and the "
+        "<p>Every criterion of the model with the answer given, its status against its pass "
+        "mark and the "
         f"respondent's comment {recorded}</p>{table}"
     )
     return _chapter(report, "answers", content)
@@ -644,6 +675,7 @@ def render_xlsx(report: Report) -> bytes:
             ("Model", f"{c.model_id} {c.model_version}"),
             ("Status", c.status_label),
             ("Stage", f"{s.stage}: {s.stage_name}"),
+            ("Why this stage", s.why),
             ("Stage meaning", s.stage_description),
             ("Core stage", str(s.core_stage)),
             ("Branches mastered", ", ".join(s.mastered_branches) or "none"),
@@ -676,10 +708,11 @@ def render_xlsx(report: Report) -> bytes:
             "References",
             "Impact",
             "Effort",
+            "Pass mark and answer",
         ),
         [
             (
-                group.label,
+                label,
                 g.criterion_id,
                 g.status.value.replace("_", " "),
                 _clean(g.statement),
@@ -688,11 +721,15 @@ def render_xlsx(report: Report) -> bytes:
                 "\n".join(f"{r.tag}: {r.url}" for r in g.references),
                 g.impact,
                 g.effort,
+                g.explanation,
             )
-            for group in report.gaps.groups
-            for g in group.gaps + group.unanswered
+            for label, gaps_ in [
+                *((group.label, group.gaps + group.unanswered) for group in report.gaps.groups),
+                ("Beyond the stage", report.gaps.beyond),
+            ]
+            for g in gaps_
         ],
-        (30, 11, 12, 50, 60, 40, 50, 8, 8),
+        (30, 11, 12, 50, 60, 40, 50, 8, 8, 50),
     )
     roadmap = workbook.create_sheet("Roadmap")
     titles = {p.number: p.title for p in report.roadmap.phases}
@@ -730,6 +767,7 @@ def render_xlsx(report: Report) -> bytes:
             "Comment",
             "Answered by",
             "Answered at",
+            "Pass mark and answer",
         ),
         [
             (
@@ -742,10 +780,11 @@ def render_xlsx(report: Report) -> bytes:
                 a.comment,
                 a.answered_by,
                 format_datetime(a.answered_at),
+                a.explanation,
             )
             for a in report.answers
         ],
-        (11, 10, 12, 60, 24, 14, 40, 20, 17),
+        (11, 10, 12, 60, 24, 14, 40, 20, 17, 50),
     )
     return to_bytes(workbook)
 

@@ -19,6 +19,7 @@ from diam.model.schema import (
     NumberAnswer,
     PercentAnswer,
 )
+from diam.scoring.context import NO_CONTEXT, Context
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ class AnswerSheet:
     model_version: str
     values: Mapping[str, AnswerValue]
     comments: Mapping[str, str] = field(default_factory=dict)
+    context: Context = NO_CONTEXT  # `meta.country` and the `services` profile of the file
 
 
 class AnswerError(ValueError):
@@ -54,7 +56,7 @@ class InvalidValue(ValueError):
     """One answer value does not fit its criterion; the message says why, for the respondent."""
 
 
-TOP_LEVEL_KEYS = {"model", "model_version", "answers", "meta"}
+TOP_LEVEL_KEYS = {"model", "model_version", "answers", "meta", "services"}
 ANSWER_KEYS = {"value", "na", "justification", "comment"}
 
 
@@ -179,9 +181,46 @@ def parse_answer_file(model: Model, data: Any) -> AnswerSheet:
             values[cid] = value
         if comment:
             comments[cid] = comment
+    context = _parse_context(model, data, problems)
     if problems:
         raise AnswerError(problems)
-    return AnswerSheet(model.id, model.version, values, comments)
+    return AnswerSheet(model.id, model.version, values, comments, context)
+
+
+def _parse_context(model: Model, data: dict[str, Any], problems: list[str]) -> Context:
+    """`meta.country` (ISO code) and `services` (service id -> true/false/null) of a file."""
+    country: str | None = None
+    meta = data.get("meta")
+    if meta is not None and not isinstance(meta, dict):
+        problems.append("`meta` must be an object")
+    elif isinstance(meta, dict) and meta.get("country") is not None:
+        raw = meta["country"]
+        if not isinstance(raw, str) or len(raw) != 2 or not raw.isascii() or not raw.isalpha():
+            problems.append(
+                f'meta.country must be a two-letter ISO 3166-1 code such as "DE", got {_show(raw)}'
+            )
+        else:
+            country = raw.upper()
+    services: dict[str, bool] = {}
+    raw_services = data.get("services")
+    if raw_services is not None:
+        known = [s.id for s in model.manifest.services]
+        if not isinstance(raw_services, dict):
+            problems.append("`services` must be an object mapping service ids to true or false")
+        else:
+            for sid, runs in raw_services.items():
+                if sid not in known:
+                    listing = ", ".join(known) or "none in this model"
+                    problems.append(f"services.{sid}: unknown service (known: {listing})")
+                elif runs is not None and not isinstance(runs, bool):
+                    problems.append(
+                        f"services.{sid}: expected true, false or null, got {_show(runs)}"
+                    )
+                elif runs is not None:
+                    services[sid] = runs
+    if country is None and not services:
+        return NO_CONTEXT
+    return Context(country=country, services=services)
 
 
 def answer_sheet_to_dict(sheet: AnswerSheet) -> dict[str, Any]:
@@ -199,4 +238,13 @@ def answer_sheet_to_dict(sheet: AnswerSheet) -> dict[str, Any]:
             answers[cid] = {"value": value, "comment": comment}
         else:
             answers[cid] = value
-    return {"model": sheet.model_id, "model_version": sheet.model_version, "answers": answers}
+    doc: dict[str, Any] = {
+        "model": sheet.model_id,
+        "model_version": sheet.model_version,
+        "answers": answers,
+    }
+    if sheet.context.services:
+        doc["services"] = dict(sorted(sheet.context.services.items()))
+    if sheet.context.country:
+        doc["meta"] = {"country": sheet.context.country}
+    return doc

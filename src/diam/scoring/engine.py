@@ -1,8 +1,10 @@
-"""The scoring engine: (model, answers) -> Result, exactly as docs/scoring.md states.
+"""The scoring engine: (model, answers, context) -> Result, exactly as docs/scoring.md states.
 
-- A criterion is met, not met, unanswered, or not applicable (N/A answer, or hidden by the
-  model's skip logic). Not-applicable criteria leave the counts; unanswered ones count as not
-  met for reaching a stage but are reported apart.
+- A criterion is met, not met, unanswered, or not applicable (N/A answer, hidden by the
+  model's skip logic, outside the organisation's jurisdiction, or about a service its service
+  profile lacks). Not-applicable criteria leave the counts; unanswered ones count as not met
+  for reaching a stage but are reported apart.
+- Non-gating criteria count in focus-area scores only, never in a stage or branch rule.
 - Core stage n (1-4) is reached when stage n's criteria pass the model's rule (`strict`: all
   applicable met; `threshold`: at least p % met) and stage n-1 is reached.
 - A branch is mastered when its criteria pass the same rule. Branches count only once core
@@ -27,6 +29,7 @@ from diam.model.schema import (
     Threshold,
 )
 from diam.scoring.answers import AnswerValue, NotApplicable
+from diam.scoring.context import JURISDICTION, NO_CONTEXT, SERVICE, Context
 from diam.scoring.result import (
     MET,
     NOT_APPLICABLE,
@@ -36,9 +39,11 @@ from diam.scoring.result import (
 )
 
 _N_CORE = len(CORE_STAGES)
+_HIDDEN = NotApplicable("hidden by the model's skip logic")
+
 
 # Rule kinds in the compiled plan.
-_BOOL, _MIN, _MAX, _CHOICE = 0, 1, 2, 3
+_BOOL, _MIN, _MAX, _CHOICE, _ABOVE, _BELOW = 0, 1, 2, 3, 4, 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +57,19 @@ class _Plan:
     focus_areas: tuple[str, ...]
     group_members: tuple[tuple[int, ...], ...]
     threshold: float | None  # None = strict
-    # Criteria per group and per focus area: the applicable counts before any N/A answer.
-    group_totals: tuple[int, ...]
-    fa_totals: tuple[int, ...]
+    # Criteria that only apply somewhere or for some services:
+    # (id, countries or None, services needed (all), services needed (any)).
+    scoped: tuple[tuple[str, frozenset[str] | None, tuple[str, ...], tuple[str, ...]], ...]
+    # Context key -> out-of-scope criteria: a handful of countries x profiles, computed once.
+    scope_cache: dict[object, dict[str, str]]
 
 
 def _compile(model: Model) -> _Plan:
     groups = tuple(f"S{n}" for n in CORE_STAGES) + tuple(b.id for b in model.manifest.branches)
     group_index = {g: i for i, g in enumerate(groups)}
+    # Non-gating criteria are counted into one extra slot after the real groups, which no rule
+    # reads: the hot loop stays free of a test per criterion.
+    beyond = len(groups)
     fa_codes = tuple(f.code for f in model.manifest.focus_areas)
     fa_index = {c: i for i, c in enumerate(fa_codes)}
     rules: list[tuple[str, int, object, int, int]] = []
@@ -74,10 +84,27 @@ def _compile(model: Model) -> _Plan:
             kind, arg = _CHOICE, frozenset(o.id for o in answer.options if o.meets)
         else:
             assert isinstance(rule, Threshold)
-            kind, arg = (_MIN, rule.min) if rule.min is not None else (_MAX, rule.max)
-        g = group_index[crit.group]
+            if rule.min is not None:
+                kind, arg = (_ABOVE if rule.exclusive else _MIN), rule.min
+            else:
+                kind, arg = (_BELOW if rule.exclusive else _MAX), rule.max
+        g = group_index[crit.group] if crit.gating else beyond
         rules.append((crit.id, kind, arg, g, fa_index[crit.focus_area]))
-        members[g].append(i)
+        if crit.gating:
+            members[g].append(i)
+    countries = {j.id: frozenset(j.countries) for j in model.manifest.jurisdictions}
+    scoped = tuple(
+        (
+            c.id,
+            frozenset().union(*(countries.get(j, frozenset()) for j in c.applies_in))
+            if c.applies_in
+            else None,
+            c.services,
+            c.services_any,
+        )
+        for c in model.criteria
+        if c.applies_in or c.services or c.services_any
+    )
     position = {c.id: i for i, c in enumerate(model.criteria)}
     conditional = {c.id: c.relevant_when for c in model.criteria if c.relevant_when is not None}
     ordered: list[tuple[int, str, int, Condition]] = []
@@ -96,9 +123,6 @@ def _compile(model: Model) -> _Plan:
         place(cid)
     rule_mode = model.manifest.stage_rule
     threshold = rule_mode.threshold_percent if rule_mode.mode is StageRuleMode.THRESHOLD else None
-    fa_totals = [0] * len(fa_codes)
-    for compiled in rules:
-        fa_totals[compiled[4]] += 1
     return _Plan(
         ids=tuple(c.id for c in model.criteria),
         rules=tuple(rules),
@@ -107,8 +131,8 @@ def _compile(model: Model) -> _Plan:
         focus_areas=fa_codes,
         group_members=tuple(tuple(m) for m in members),
         threshold=threshold,
-        group_totals=tuple(len(m) for m in members),
-        fa_totals=tuple(fa_totals),
+        scoped=scoped,
+        scope_cache={},
     )
 
 
@@ -138,55 +162,100 @@ def _relevant(cond: Condition, value: AnswerValue | None) -> bool:
     return True
 
 
-_NOTHING_HIDDEN: frozenset[str] = frozenset()
+def out_of_scope(model: Model, context: Context | None) -> dict[str, str]:
+    """Criteria that do not apply to this organisation, with why (`jurisdiction`/`service`).
+
+    A criterion bound to jurisdictions is out of scope when the country is known and lies in
+    none of them; one needing services is out of scope when the service profile says the
+    organisation does not run a needed service (any of `services`, or all of `services_any`).
+    Empty for no context: nothing is excluded on a guess. The mapping is shared: do not change it.
+    """
+    return _scope(plan_for(model), context)
 
 
-def _hidden_indices(plan: _Plan, values: Mapping[str, AnswerValue]) -> list[int]:
-    """Positions of the criteria the skip logic hides, controllers before their dependants."""
-    hidden: list[int] = []
-    for index, controller, controller_index, cond in plan.conditions:
-        if controller_index in hidden or not _relevant(cond, values.get(controller)):
-            hidden.append(index)
-    return hidden
+def _scope(plan: _Plan, context: Context | None) -> dict[str, str]:
+    if not plan.scoped or context is None or (context.country is None and not context.services):
+        return {}
+    cache = plan.scope_cache
+    key = context.key()
+    found = cache.get(key)
+    if found is not None:
+        return found
+    country = context.country.upper() if context.country else None
+    runs = context.services
+    found = {}
+    for cid, countries, needs_all, needs_any in plan.scoped:
+        if countries is not None and country is not None and country not in countries:
+            found[cid] = JURISDICTION
+        elif any(runs.get(s) is False for s in needs_all) or (
+            needs_any and all(runs.get(s) is False for s in needs_any)
+        ):
+            found[cid] = SERVICE
+    if len(cache) < 256:  # a handful of countries x profiles; never grows without bound
+        cache[key] = found
+    return found
 
 
-def hidden_criteria(model: Model, values: Mapping[str, AnswerValue]) -> frozenset[str]:
-    """Ids that the model's skip logic hides for these answers; empty when nothing is hidden."""
+def hidden_criteria(
+    model: Model, values: Mapping[str, AnswerValue], context: Context | None = None
+) -> frozenset[str]:
+    """Ids not asked for these answers and this context; empty when nothing is hidden.
+
+    Hidden are the criteria the model's skip logic hides, and those outside the organisation's
+    jurisdiction or about a service it does not run (`out_of_scope`). A criterion whose
+    controlling criterion is hidden is hidden too.
+    """
     plan = plan_for(model)
-    if not plan.conditions:
-        return _NOTHING_HIDDEN
-    ids = plan.ids
-    return frozenset(ids[i] for i in _hidden_indices(plan, values)) or _NOTHING_HIDDEN
+    return _hidden(plan, values, _scope(plan, context))
 
 
-def score(model: Model, values: Mapping[str, AnswerValue]) -> Result:
-    """Score validated answer values against `model`.
+def _hidden(
+    plan: _Plan, values: Mapping[str, AnswerValue], excluded: Mapping[str, str]
+) -> frozenset[str]:
+    hidden: set[str] = set(excluded)
+    for index, controller, _, cond in plan.conditions:
+        if controller in hidden or not _relevant(cond, values.get(controller)):
+            hidden.add(plan.ids[index])
+    return frozenset(hidden)
+
+
+def score(
+    model: Model, values: Mapping[str, AnswerValue], context: Context | None = None
+) -> Result:
+    """Score validated answer values against `model` for an organisation (`context`).
 
     `values` maps criterion ids to values already checked by `parse_answer_file` or
-    `parse_value`; a missing id is unanswered. The result is a pure function of the two.
+    `parse_value`; a missing id is unanswered. `context` gives the country and the service
+    profile (None: neither known). The result is a pure function of the three.
     """
-    plan = model._cache.get("plan") or plan_for(model)
+    plan = plan_for(model)
     n_groups = len(plan.groups)
-    met = [0] * n_groups
-    # Every criterion counts as applicable until an N/A answer says otherwise (the rare case),
-    # so the hot loop adds nothing for an answer that is not met or not given.
-    applicable = list(plan.group_totals)
-    unanswered = [0] * n_groups
+    # One extra slot collects the non-gating criteria (see _compile).
+    met = [0] * (n_groups + 1)
+    applicable = [0] * (n_groups + 1)
+    unanswered = [0] * (n_groups + 1)
     fa_met = [0] * len(plan.focus_areas)
-    fa_applicable = list(plan.fa_totals)
+    fa_applicable = [0] * len(plan.focus_areas)
     statuses: list[int] = []
     append = statuses.append
+    given = values
+    scope = _scope(plan, context)
+    hidden = _hidden(plan, values, scope) if plan.conditions or scope else frozenset()
+    if hidden:
+        # Hidden criteria score as not applicable whatever was answered; mapping them to an
+        # N/A marker keeps the hot loop free of a second membership test.
+        values = {**values, **dict.fromkeys(hidden, _HIDDEN)}
     get = values.get
     for cid, kind, arg, g, fa in plan.rules:
         value = get(cid)
         if value is None:
             append(UNANSWERED)
+            applicable[g] += 1
             unanswered[g] += 1
+            fa_applicable[fa] += 1
             continue
         if value.__class__ is NotApplicable:
             append(NOT_APPLICABLE)
-            applicable[g] -= 1
-            fa_applicable[fa] -= 1
             continue
         if kind == _MIN:
             ok = value >= arg  # type: ignore[operator]
@@ -194,8 +263,14 @@ def score(model: Model, values: Mapping[str, AnswerValue]) -> Result:
             ok = value is arg
         elif kind == _CHOICE:
             ok = value in arg  # type: ignore[operator]
-        else:
+        elif kind == _MAX:
             ok = value <= arg  # type: ignore[operator]
+        elif kind == _ABOVE:
+            ok = value > arg  # type: ignore[operator]
+        else:
+            ok = value < arg  # type: ignore[operator]
+        applicable[g] += 1
+        fa_applicable[fa] += 1
         if ok:
             met[g] += 1
             fa_met[fa] += 1
@@ -203,28 +278,7 @@ def score(model: Model, values: Mapping[str, AnswerValue]) -> Result:
         else:
             append(NOT_MET)
 
-    hidden = _NOTHING_HIDDEN
-    if plan.conditions:
-        hidden_at = _hidden_indices(plan, values)
-        if hidden_at:
-            # Hidden criteria score as not applicable whatever was answered: take back what
-            # the loop counted for them (a few criteria) rather than test every criterion.
-            rules = plan.rules
-            for i in hidden_at:
-                status = statuses[i]
-                if status == NOT_APPLICABLE:
-                    continue
-                g, fa = rules[i][3], rules[i][4]
-                applicable[g] -= 1
-                fa_applicable[fa] -= 1
-                if status == MET:
-                    met[g] -= 1
-                    fa_met[fa] -= 1
-                elif status == UNANSWERED:
-                    unanswered[g] -= 1
-                statuses[i] = NOT_APPLICABLE
-            hidden = frozenset(plan.ids[i] for i in hidden_at)
-
+    del met[n_groups], applicable[n_groups], unanswered[n_groups]
     threshold = plan.threshold
     if threshold is None:
         passed = [a == 0 or m == a for m, a in zip(met, applicable)]  # noqa: B905
@@ -246,4 +300,7 @@ def score(model: Model, values: Mapping[str, AnswerValue]) -> Result:
         fa_met,
         fa_applicable,
         hidden,
+        context or NO_CONTEXT,
+        scope,
+        given,
     )

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from diam.model.schema import CORE_STAGES, Criterion, Model
+from diam.scoring.context import Context
+
+if TYPE_CHECKING:
+    from diam.scoring.answers import AnswerValue
 
 MET, NOT_MET, UNANSWERED, NOT_APPLICABLE = 0, 1, 2, 3
 
@@ -78,7 +83,10 @@ class Result(NamedTuple):
     passed: list[bool]
     fa_met: list[int]  # per focus area, in manifest order
     fa_applicable: list[int]
-    hidden: frozenset[str]  # hidden by skip logic (reported as not applicable)
+    hidden: frozenset[str]  # not asked: skip logic or out of scope (reported as not applicable)
+    context: Context  # the country and service profile the result was computed for
+    out_of_scope: Mapping[str, str]  # id -> "jurisdiction" or "service" (part of `hidden`)
+    values: Mapping[str, AnswerValue]  # the answers scored (unanswered absent); not mutated
 
     @property
     def groups(self) -> list[GroupCount]:
@@ -179,7 +187,7 @@ class Result(NamedTuple):
         return [
             c.id
             for c, s in zip(self.model.criteria, self.statuses, strict=True)
-            if c.group == target and s in (NOT_MET, UNANSWERED)
+            if c.group == target and c.gating and s in (NOT_MET, UNANSWERED)
         ]
 
     def stage_name(self) -> str:
@@ -225,6 +233,12 @@ class Result(NamedTuple):
                 c.id: {
                     "status": str(_STATUS[s]),
                     **({"hidden": True} if c.id in self.hidden else {}),
+                    **(
+                        {"out_of_scope": self.out_of_scope[c.id]}
+                        if c.id in self.out_of_scope
+                        else {}
+                    ),
+                    **({} if c.gating else {"gating": False}),
                 }
                 for c, s in zip(self.model.criteria, self.statuses, strict=True)
             },

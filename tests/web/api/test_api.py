@@ -111,7 +111,7 @@ def test_bulk_answers_are_all_or_nothing_and_name_each_criterion(
 ) -> None:
     body = {
         "model": "radiology",
-        "answers": {"SI-01": 90, "SI-02": 140, "XX-01": True, "PM-08": {"na": True}},
+        "answers": {"SI-01": 90, "SI-02": 140, "XX-01": True, "WS-06": {"na": True}},
     }
     response = _json(alice_api, "patch", f"/api/assessments/{assessment.pk}/answers", body)
     assert response.status_code == 422
@@ -119,7 +119,7 @@ def test_bulk_answers_are_all_or_nothing_and_name_each_criterion(
     assert errors == {
         "SI-02": "a percentage must be between 0 and 100, got 140",
         "XX-01": "unknown criterion id",
-        "PM-08": "N/A needs a justification",
+        "WS-06": "N/A needs a justification",
     }
     assert not Answer.objects.filter(assessment=assessment).exists()
     missing = _json(

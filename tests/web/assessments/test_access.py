@@ -26,6 +26,8 @@ URLS = [
     ("assessment_submit", "/a/{a}/submit/", ("get", "post")),
     ("assessment_reopen", "/a/{a}/reopen/", ("get", "post")),
     ("assessment_results", "/a/{a}/results/", ("get",)),
+    ("assessment_profile", "/a/{a}/profile/", ("get", "post")),
+    ("assessment_upgrade", "/a/{a}/upgrade/", ("get", "post")),
 ]
 CASES = [
     pytest.param(name, template, method, id=f"{method}-{name}")

@@ -26,10 +26,11 @@ def test_autosave_uses_a_fixed_number_of_queries(
             answer_url(assessment, "SI-01"), {"value": "98", "version": str(current)}, **HTMX
         )
     assert response.status_code == 200
-    # A first answer is the same count: one INSERT with its values (no get_or_create).
+    # A first answer is the same count: one INSERT with its values (no get_or_create). PM-08 is
+    # the one criterion the example leaves out (its service profile says no radionuclide therapy).
     with django_assert_num_queries(queries):
         response = alice_client.post(
-            answer_url(assessment, "CD-08"), {"value": "yes", "version": "0"}, **HTMX
+            answer_url(assessment, "PM-08"), {"value": "yes", "version": "0"}, **HTMX
         )
     assert response.status_code == 200
     assert "Saved at" in response.content.decode()

@@ -22,7 +22,8 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 
 @pytest.fixture
 def previous(org, alice, private_media):
-    earlier = make_assessment(org, alice)
+    # 1.0.0 facts (PM-08 allows N/A): the earlier assessment and its successor stay on 1.0.0.
+    earlier = make_assessment(org, alice, version="1.0.0")
     answer(earlier, alice, "SI-01", 97, comment="Two mobile units still on CD")
     answer(earlier, alice, "SI-03", True)
     answer(earlier, alice, "SI-04", "within-24h")

@@ -9,21 +9,30 @@ import pytest
 from diam.web.assessments.models import Answer, AnswerChange
 from diam.web.assessments.services import assessment_submit
 from tests.web.assessments.conftest import answer, answer_url, section_url
+from tests.web.factories import make_assessment
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def v1(org, alice):
+    """A draft on radiology 1.0.0, for its facts: QS-09's AI choice controlling QS-07 and
+    AA-07 (skip logic), PM-08's N/A; 2.0.0 asks these through the service profile."""
+    return make_assessment(org, alice, version="1.0.0")
 
 
 def stored(assessment, cid):
     return Answer.objects.filter(assessment=assessment, criterion_id=cid).first()
 
 
-def test_the_assessment_url_opens_the_first_focus_area(alice_client, assessment) -> None:
-    response = alice_client.get(f"/a/{assessment.pk}/")
+def test_the_assessment_url_opens_the_first_focus_area(alice_client, bob, v1) -> None:
+    response = alice_client.get(f"/a/{v1.pk}/")
     assert response.status_code == 302
-    assert response["Location"] == section_url(assessment, "SI")
+    assert response["Location"] == section_url(v1, "SI")
 
 
-def test_a_section_page_shows_each_criterion_with_its_widget(alice_client, assessment) -> None:
+def test_a_section_page_shows_each_criterion_with_its_widget(alice_client, v1) -> None:
+    assessment = v1
     page = alice_client.get(section_url(assessment, "QS")).content.decode()
     # Criterion id, statement, guidance and a form posting to the answer URL with a version.
     assert 'id="q-QS-09"' in page
@@ -45,8 +54,8 @@ def test_a_section_page_shows_each_criterion_with_its_widget(alice_client, asses
     assert page.count('class="fa-progress"') == 10
 
 
-def test_number_and_na_widgets_show_units_and_the_na_condition(alice_client, assessment) -> None:
-    page = alice_client.get(section_url(assessment, "PM")).content.decode()
+def test_number_and_na_widgets_show_units_and_the_na_condition(alice_client, v1) -> None:
+    page = alice_client.get(section_url(v1, "PM")).content.decode()
     assert 'name="na"' in page and 'id="q-PM-08-justification"' in page
     assert "Allowed only when: Only if the organisation offers no radionuclide therapy." in page
     # Only PM-08 allows N/A in the shipped model.
@@ -64,7 +73,8 @@ def test_autosave_with_htmx_returns_the_saved_fragment(alice_client, assessment)
     assert "Saved at" in body and "by Alice Admin" in body
     assert 'id="q-SI-01-version" value="1" hx-swap-oob="true"' in body
     assert "Answered: 97 %" in body
-    assert "1 of 80 answered" in body  # overall progress updated out of band
+    assert "met at ≥ 95 %" in body  # the pass mark beside the answer
+    assert "1 of 101 answered" in body  # overall progress updated out of band
     assert stored(assessment, "SI-01").value == 97
     assert "HX-Refresh" not in response
 
@@ -155,7 +165,7 @@ BAD_INPUTS = [
         id="na-not-allowed",
     ),
     pytest.param(
-        "PM-08",
+        "WS-06",
         {"na": "on", "justification": "  "},
         "needs a justification",
         "justification",
@@ -198,14 +208,14 @@ def test_bad_input_without_js_rerenders_the_page_with_the_entered_value(
 
 def test_na_with_a_justification_is_saved(alice_client, assessment) -> None:
     response = alice_client.post(
-        answer_url(assessment, "PM-08"),
-        {"na": "on", "justification": "No radionuclide therapy", "version": "0"},
+        answer_url(assessment, "WS-06"),
+        {"na": "on", "justification": "All interfaces stay in one segment", "version": "0"},
         **HTMX,
     )
     assert response.status_code == 200
-    saved = stored(assessment, "PM-08")
-    assert saved.na and saved.justification == "No radionuclide therapy"
-    assert "Answered: N/A (No radionuclide therapy)" in response.content.decode()
+    saved = stored(assessment, "WS-06")
+    assert saved.na and saved.justification == "All interfaces stay in one segment"
+    assert "Answered: N/A (All interfaces stay in one segment)" in response.content.decode()
 
 
 def test_a_stale_save_is_refused_showing_the_current_value_and_who_set_it(
@@ -240,9 +250,8 @@ def test_a_stale_save_is_refused_showing_the_current_value_and_who_set_it(
     assert stored(assessment, "SI-03").value is False
 
 
-def test_skip_logic_hides_dependent_criteria_and_progress_counts_drop(
-    alice_client, assessment
-) -> None:
+def test_skip_logic_hides_dependent_criteria_and_progress_counts_drop(alice_client, v1) -> None:
+    assessment = v1
     before = alice_client.get(section_url(assessment, "QS")).content.decode()
     assert 'id="progress-QS"' in before
     qs_before = re.search(r'id="progress-QS">.*?(\d+)/(\d+)', before, re.S).groups()

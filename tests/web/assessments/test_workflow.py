@@ -19,10 +19,10 @@ def test_the_dashboard_lists_assessments_with_status_stage_and_completeness(
 ) -> None:
     answer(assessment, alice, "SI-01", 99)
     page = alice_client.get(f"/o/{org.pk}/").content.decode()
-    assert "Test assessment" in page and "radiology 1.0.0" in page
+    assert "Test assessment" in page and "radiology 2.0.0" in page
     assert 'class="badge badge-draft">Draft' in page
     assert "(provisional)" in page
-    assert "1 %" in page  # completeness: 1 of 80 answered, computed from the answers
+    assert "1 %" in page  # completeness: 1 of 101 answered, computed from the answers
     assert "Start a new assessment" in page
     assert f'href="/o/{org.pk}/members/"' in page
     bob_page = bob_client.get(f"/o/{org.pk}/").content.decode()

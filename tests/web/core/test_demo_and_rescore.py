@@ -31,7 +31,7 @@ def test_demo_load_creates_a_labelled_population_and_is_idempotent() -> None:
     answered = draft.answers.count()
     assert 20 <= answered < 80  # about half filled in
     assert draft.answers.filter(changes__isnull=False).exists()  # with history
-    assert demo.assessments.filter(status=Status.SUBMITTED).count() == 1
+    assert demo.assessments.filter(status=Status.SUBMITTED).count() == 2  # pilot and baseline
     peers = Organisation.objects.exclude(pk=demo.pk)
     assert peers.count() == 12 and all(o.is_demo and "(demo)" in o.name for o in peers)
     submitted = Assessment.objects.exclude(status=Status.DRAFT)
@@ -89,3 +89,45 @@ def test_a_malformed_boolean_setting_is_named(tmp_path) -> None:
     done = _manage("check", DIAM_DEBUG="maybe", DIAM_DATA_DIR=str(tmp_path))
     assert done.returncode != 0
     assert "DIAM_DEBUG must be a boolean" in done.stderr
+
+
+@pytest.mark.django_db
+def test_the_demo_is_on_2_0_0_with_some_history_on_1_0_0() -> None:
+    demo_load(organisations=40, seed=4)
+    latest = {}  # each organisation's latest submitted or validated assessment
+    for a in Assessment.objects.exclude(status=Status.DRAFT).order_by("submitted_at", "pk"):
+        latest[a.organisation_id] = a
+    demo = Organisation.objects.get(name=DEMO_ORGANISATION)
+    assert {a.model_version for a in latest.values()} == {"2.0.0"}
+    peers = {oid: a for oid, a in latest.items() if oid != demo.pk}
+    history = Assessment.objects.exclude(status=Status.DRAFT).exclude(
+        pk__in=[a.pk for a in latest.values()]
+    )
+    assert history.filter(model_version="1.0.0").exists()
+    pilot = demo.assessments.get(title="Pilot assessment")
+    baseline = demo.assessments.get(title="Baseline assessment")
+    draft = demo.assessments.get(status=Status.DRAFT)
+    assert pilot.model_version == "1.0.0"
+    assert baseline.model_version == draft.model_version == "2.0.0"
+    assert draft.services["ai"] is True  # the draft's service profile is filled in
+    from diam.web.assessments.upgrade import upgrade_version
+
+    assert upgrade_version(pilot) == "2.0.0"  # the demo shows the move to 2.0.0
+    # Current results sit near stage 3 with few at 6-7, as the public population did.
+    stages = [a.stage for a in peers.values()]
+    assert 2.0 <= sum(stages) / len(stages) <= 4.0
+
+
+@pytest.mark.django_db
+def test_rescore_keeps_each_assessment_on_its_model_version() -> None:
+    demo_load(organisations=8, seed=5)
+    before = dict(Assessment.objects.values_list("pk", "model_version"))
+    Assessment.objects.update(stage=None)
+    assessments_rescore()
+    after = dict(Assessment.objects.values_list("pk", "model_version"))
+    assert after == before and "1.0.0" in after.values() and "2.0.0" in after.values()
+    from diam.web.assessments.services import assessment_result
+
+    for assessment in Assessment.objects.select_related("organisation"):
+        assert assessment.stage == assessment_result(assessment).stage
+        assert assessment_result(assessment).model.version == assessment.model_version

@@ -36,10 +36,10 @@ def _fill(assessment: Assessment, user: User) -> None:
     answer_save(**save, criterion_id="SI-02", value=80)
     answer_save(
         assessment=assessment,
-        criterion_id="PM-08",
+        criterion_id="WS-06",
         value=None,
         na=True,
-        justification="No radionuclide therapy here",
+        justification="No interface leaves the device network",
         expected_version=None,
         user=user,
     )
@@ -278,7 +278,7 @@ def test_the_csv_tables_hold_every_criterion_and_neutralise_formulas(
     assert lines[0].startswith("assessment_id,assessment,model")
     assert len(lines) == 1 + 100 or len(lines) > 50
     si01 = next(line for line in lines if ",SI-01," in line)
-    assert "'=cmd" in si01 and ",97.5," in si01 and si01.endswith(",not_met")
+    assert "'=cmd" in si01 and ",97.5," in si01 and si01.endswith(",met")  # pass mark 95 %
     results = alice_client.get(f"/o/{org.pk}/results.csv").content.decode("utf-8-sig")
     assert "SI_percent_met" in results.splitlines()[0] and len(results.splitlines()) == 2
 

@@ -84,10 +84,11 @@ def met_value(criterion: Criterion) -> Any:
         return next(o.id for o in answer.options if o.meets)
     rule = criterion.met_when
     assert isinstance(rule, Threshold)
+    step = 1 if rule.exclusive else 0  # "more than 50 %": the bound itself does not meet
     if rule.min is not None:
-        return rule.min
+        return rule.min + step
     assert rule.max is not None
-    return rule.max
+    return rule.max - step
 
 
 def fill_all_met(assessment: Assessment, user: User) -> None:

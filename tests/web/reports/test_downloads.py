@@ -32,7 +32,7 @@ def test_pdf_is_a_real_pdf_with_the_organisation_and_its_gaps(alice_client, fill
     assert response.body.startswith(b"%PDF-")
     assert response["Content-Disposition"] == (
         'attachment; filename="st-elsewhere-hospital-'
-        f'{filled.created_at.date().isoformat()}-radiology-1.0.0-gap-report-draft.pdf"'
+        f'{filled.created_at.date().isoformat()}-radiology-2.0.0-gap-report-draft.pdf"'
     )
     reader = pypdf.PdfReader(io.BytesIO(response.body))
     assert len(reader.pages) > 5
@@ -66,7 +66,7 @@ def test_report_xlsx_opens_with_openpyxl(alice_client, filled) -> None:
     assert summary["Organisation"] == "St Elsewhere Hospital"
     assert str(summary["Roadmap target"]).startswith("Stage 6: ")
     answers = list(workbook["Answers"].iter_rows(values_only=True))
-    assert len(answers) == 81  # header + every criterion of the model
+    assert len(answers) == 102  # header + every criterion of the model
 
 
 def test_checklist_csv_lists_only_open_criteria(alice_client, filled) -> None:

@@ -93,11 +93,16 @@ def test_an_empty_assessment_reports_everything_unanswered(alice_client, assessm
 
 
 def test_answers_comments_and_respondents_come_from_the_database(alice_client, filled) -> None:
+    filled.answers.filter(criterion_id="WS-06").update(
+        na=True, value=None, justification="One segmented device network"
+    )
     report = report_for_assessment(assessment=filled)
     rows = {a.criterion_id: a for a in report.answers}
     assert rows["CD-02"].comment.startswith("Two senior MSK radiologists")
     assert rows["CD-02"].answered_by == "Alice Admin" and rows["CD-02"].answered_at is not None
-    assert rows["PM-08"].answer.startswith("N/A: No radionuclide therapy")
+    assert rows["WS-06"].answer == "N/A: One segmented device network"
+    # Every status comes with its pass mark and the answer.
+    assert rows["SI-01"].explanation == "Met at ≥ 95 %; answered 97 %"
     assert report.cover.organisation == "St Elsewhere Hospital"
     assert report.cover.status == "draft"
     assert report.cover.assessment_date == filled.created_at.date()

@@ -306,9 +306,14 @@ def test_the_key_is_stable_and_names_everything_shown(filled) -> None:
     assert services.report_file_lookup(
         assessment=filled, kind=KINDS["docx"], options=ReportOptions()
     ).key not in (base,)
+    assert key(services={"mri": False}) != base  # another service profile: other criteria apply
+    filled.organisation.country = "BR"  # law-bound criteria apply by country
+    filled.organisation.save()
+    moved = key()
+    assert moved != base
     filled.organisation.name = "Renamed Hospital"
     filled.organisation.save()
-    assert key() != base
+    assert key() not in (base, moved)
 
 
 def test_cleanup_removes_what_no_download_would_serve(

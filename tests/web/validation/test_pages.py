@@ -156,7 +156,8 @@ def test_the_organisation_answers_an_evidence_request_with_a_file(
         == 403
     )
     page = val_client.get(url(in_review, "c/SI-01/")).content.decode()
-    assert "Here it is" in page and "diagram.pdf" in page and "98 %" in page
+    # SI-01 answered at its pass mark in the current model (95 % since 2.0.0).
+    assert "Here it is" in page and "diagram.pdf" in page and "95 %" in page
     token = in_review.assessment.answers.get(criterion_id="SI-01").evidence.get().token
     download = val_client.get(url(in_review, f"evidence/{token}/"))
     assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")

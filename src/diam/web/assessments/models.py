@@ -46,6 +46,12 @@ class Assessment(models.Model):
         blank=True,
         related_name="+",
     )
+    services = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Service profile: service id -> whether the organisation runs it (missing: not "
+        "stated). Criteria about services it does not run are not applicable.",
+    )
     previous = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,

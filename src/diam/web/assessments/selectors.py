@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django_countries import countries
 
 from diam.model.schema import (
     AnswerType,
@@ -26,7 +27,16 @@ from diam.model.schema import (
     StageInfo,
 )
 from diam.scoring.answers import AnswerValue, NotApplicable
+from diam.scoring.context import Context
 from diam.scoring.engine import hidden_criteria, score
+from diam.scoring.explain import (
+    Explanation,
+    explain_answer,
+    explain_criterion,
+    scope_reason,
+    stage_meaning,
+    why_stage,
+)
 from diam.scoring.result import GroupSummary, Result, Status
 from diam.web.accounts.models import Membership, Organisation, Role, User
 from diam.web.assessments.models import (
@@ -37,7 +47,17 @@ from diam.web.assessments.models import (
     Evidence,
     SectionAssignment,
 )
-from diam.web.assessments.services import assessment_result, model_for
+from diam.web.assessments.services import (
+    assessment_context,
+    assessment_result,
+    model_for,
+    organisation_country,
+)
+
+
+def country_name(code: str) -> str:
+    """A country's name for people ('Saudi Arabia'), the code when it is unknown."""
+    return str(countries.name(code)) or code
 
 
 def assessment_list(*, organisation: Organisation) -> QuerySet[Assessment]:
@@ -122,9 +142,18 @@ def value_label(criterion: Criterion, value: AnswerValue | None) -> str:
 
 
 def skip_reason(
-    model: Model, criterion: Criterion, values: Mapping[str, AnswerValue], hidden: frozenset[str]
+    model: Model,
+    criterion: Criterion,
+    values: Mapping[str, AnswerValue],
+    hidden: frozenset[str],
+    context: Context | None = None,
 ) -> str:
-    """Why skip logic hides a criterion, naming the controlling criterion and its answer."""
+    """Why a criterion is not asked: outside the jurisdiction, a service the organisation does
+    not run (from the core's wording), or skip logic naming the controlling answer."""
+    if context is not None:
+        reason = scope_reason(model, criterion, context, country_name=country_name)
+        if reason:
+            return reason[:1].upper() + reason[1:] + "."
     cond = criterion.relevant_when
     if cond is None:
         return ""
@@ -198,12 +227,14 @@ def progress_from_values(
     *,
     mine: Iterable[str] = (),
     assignees: Mapping[str, list[str]] | None = None,
+    context: Context | None = None,
 ) -> list[SectionProgress]:
-    """Per focus area: answered / relevant (skip-logic-hidden criteria count in neither).
+    """Per focus area: answered / relevant (criteria not asked count in neither: skip logic,
+    another jurisdiction, a service the organisation does not run).
 
     Assigned sections (`mine`) come first; otherwise the model's order.
     """
-    hidden = hidden_criteria(model, values)
+    hidden = hidden_criteria(model, values, context)
     mine = set(mine)
     assignees = assignees or {}
     answered: dict[str, int] = defaultdict(int)
@@ -233,7 +264,13 @@ def section_progress(
     """Per focus area: answered / relevant criteria (skip-logic-hidden ones do not count)."""
     values = {cid: v for cid, a in answers.items() if (v := a.to_core()) is not None}
     assignees, mine = _assignments(assessment, user)
-    return progress_from_values(model_for(assessment), values, mine=mine, assignees=assignees)
+    return progress_from_values(
+        model_for(assessment),
+        values,
+        mine=mine,
+        assignees=assignees,
+        context=assessment_context(assessment),
+    )
 
 
 def overall_progress(sections: Iterable[SectionProgress]) -> OverallProgress:
@@ -385,7 +422,28 @@ class Question:
     @property
     def group_label(self) -> str:
         c = self.criterion
-        return f"Stage {c.stage}" if c.stage is not None else f"Branch {c.branch}"
+        where = f"Stage {c.stage}" if c.stage is not None else f"Branch {c.branch}"
+        return where if c.gating else f"{where}, beyond the stage"
+
+    @property
+    def explanation(self) -> Explanation:
+        """The answer against its pass mark: "met at ≥ 95 %; answered 97 %"."""
+        value = self.answer.to_core() if self.answer is not None else None
+        return explain_answer(self.criterion, value)
+
+    @property
+    def pass_note(self) -> str:
+        """Beside the answer on the survey: the pass mark and how the answer fares against it."""
+        e = self.explanation
+        if e.status is Status.NOT_APPLICABLE:
+            return ""
+        if e.status is Status.UNANSWERED:
+            note = f"pass mark {e.pass_mark}"
+        elif e.status is Status.MET:
+            note = "met" if e.pass_mark in ("yes", "no") else f"met at {e.pass_mark}"
+        else:
+            note = f"not met: needs {e.pass_mark}" + (f" ({e.gap})" if e.gap else "")
+        return note if self.criterion.gating else f"{note}; beyond the stage"
 
     @property
     def has_errors(self) -> bool:
@@ -457,9 +515,10 @@ def section_page(*, assessment: Assessment, code: str, user: User) -> SectionPag
         return None
     answers = answers_by_criterion(assessment)
     values = {cid: v for cid, a in answers.items() if (v := a.to_core()) is not None}
-    hidden = hidden_criteria(model, values)
+    context = assessment_context(assessment)
+    hidden = hidden_criteria(model, values, context)
     assignees, mine = _assignments(assessment, user)
-    sections = progress_from_values(model, values, mine=mine, assignees=assignees)
+    sections = progress_from_values(model, values, mine=mine, assignees=assignees, context=context)
     criteria = [c for c in model.criteria if c.focus_area == code]
     changes: dict[str, list[AnswerChange]] = defaultdict(list)
     for change in AnswerChange.objects.filter(
@@ -472,7 +531,7 @@ def section_page(*, assessment: Assessment, code: str, user: User) -> SectionPag
             c,
             answers.get(c.id),
             changes=changes[c.id],
-            hidden_reason=skip_reason(model, c, values, hidden) if c.id in hidden else "",
+            hidden_reason=skip_reason(model, c, values, hidden, context) if c.id in hidden else "",
         )
         for c in criteria
     ]
@@ -503,6 +562,7 @@ def save_outcome(
     before: dict[str, AnswerValue],
     criterion_id: str,
     answer: Answer,
+    context: Context | None = None,
 ) -> SaveOutcome:
     """Progress after a save, from the values read before it plus the saved answer.
 
@@ -516,10 +576,10 @@ def save_outcome(
     else:
         after[criterion_id] = value
     changed = controls_others(model, criterion_id) and (
-        hidden_criteria(model, before) != hidden_criteria(model, after)
+        hidden_criteria(model, before, context) != hidden_criteria(model, after, context)
     )
     # Only counts change here; the sidebar's order (assigned first) stays as rendered.
-    sections = progress_from_values(model, after)
+    sections = progress_from_values(model, after, context=context)
     return SaveOutcome(sections, overall_progress(sections), changed)
 
 
@@ -551,6 +611,7 @@ def assessment_rows(*, organisation: Organisation) -> list[AssessmentRow]:
         elif value is not None:
             values[aid][cid] = value
     out = []
+    country = organisation_country(organisation)
     for a in assessments:
         try:
             model = model_for(a)
@@ -558,7 +619,8 @@ def assessment_rows(*, organisation: Organisation) -> list[AssessmentRow]:
             # Pinned to a model version that is not installed: show what was stored.
             out.append(AssessmentRow(a, a.stage, "", a.completeness, a.is_locked))
             continue
-        result = score(model, values[a.pk])
+        services = a.services if isinstance(a.services, dict) else {}
+        result = score(model, values[a.pk], Context(country=country, services=services))
         out.append(
             AssessmentRow(a, result.stage, result.stage_name(), result.completeness, a.is_locked)
         )
@@ -600,6 +662,7 @@ def assignment_matrix(*, assessment: Assessment) -> dict[str, set[int]]:
 class Blocker:
     criterion: Criterion
     status: Status
+    explanation: Explanation | None = None
 
     @property
     def status_label(self) -> str:
@@ -625,6 +688,11 @@ class ResultSummary:
     next_target_label: str
     blockers: list[Blocker]
     counts: dict[str, int]
+    why: str = ""  # one sentence: why the stage is what it is, naming the nearest misses
+    meaning: str = ""  # what the stage reached means (never contradicting the answers)
+    beyond_met: int = 0  # non-gating criteria met / applicable ("beyond the stage")
+    beyond_total: int = 0
+    out_of_scope: int = 0  # not applicable by jurisdiction or service profile
 
     @property
     def model(self) -> Model:
@@ -653,14 +721,28 @@ def result_summary(assessment: Assessment) -> ResultSummary:
     for status in statuses.values():
         counts[str(status)] += 1
     target = result.next_target
+    beyond = [c for c in model.criteria if not c.gating]
+    beyond_applicable = [c for c in beyond if statuses[c.id] is not Status.NOT_APPLICABLE]
     return ResultSummary(
         result=result,
         final=assessment.is_locked,
         stage_info=model.stage_info(result.stage),
         next_target=target,
         next_target_label=_target_label(model, target),
-        blockers=[Blocker(model.criteria_by_id[cid], statuses[cid]) for cid in result.blockers],
+        blockers=[
+            Blocker(
+                model.criteria_by_id[cid],
+                statuses[cid],
+                explain_criterion(result, cid, country_name=country_name),
+            )
+            for cid in result.blockers
+        ],
         counts=counts,
+        why=why_stage(result),
+        meaning=stage_meaning(result),
+        beyond_met=sum(1 for c in beyond_applicable if statuses[c.id] is Status.MET),
+        beyond_total=len(beyond_applicable),
+        out_of_scope=len(result.out_of_scope),
     )
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from diam.model.schema import Model
 from diam.paths import DEFAULT_MODEL_ID, shipped_model
 from diam.scoring.answers import AnswerValue, InvalidValue, NotApplicable, parse_answer
+from diam.scoring.context import Context
 from diam.scoring.engine import score
 from diam.scoring.result import Result
 from diam.web.accounts.models import Organisation, User
@@ -72,6 +73,23 @@ def model_for(assessment: Assessment) -> Model:
         model = shipped_model(assessment.model_id, assessment.model_version)
         _pinned[key] = model
     return model
+
+
+def organisation_country(organisation: Organisation) -> str | None:
+    """The organisation's ISO 3166-1 code, or None when it has none."""
+    country = organisation.country
+    code = str(getattr(country, "code", country) or "")
+    return code.upper() or None
+
+
+def assessment_context(assessment: Assessment) -> Context:
+    """What besides the answers decides which criteria apply: the organisation's country (for
+    law-bound criteria) and the assessment's service profile."""
+    services = assessment.services if isinstance(assessment.services, dict) else {}
+    return Context(
+        country=organisation_country(assessment.organisation),
+        services={k: v for k, v in services.items() if isinstance(v, bool)},
+    )
 
 
 @transaction.atomic
@@ -386,8 +404,8 @@ _ANSWER_FIELDS = (
 
 
 def assessment_result(assessment: Assessment) -> Result:
-    """Score the assessment from its answers (never from stored figures)."""
-    return score(model_for(assessment), assessment.to_core())
+    """Score the assessment from its answers and context (never from stored figures)."""
+    return score(model_for(assessment), assessment.to_core(), assessment_context(assessment))
 
 
 def _benchmark_refresh(assessment: Assessment) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from diam.web.assessments import views
+from diam.web.assessments import profile, upgrade, views
 
 # Criterion ids (SI-01) and focus-area codes (SI) are upper-case; `str` keeps the patterns
 # simple and the views answer 404 for anything the assessment's model does not define.
@@ -42,4 +42,6 @@ urlpatterns = [
     path("a/<int:assessment_id>/submit/", views.submit, name="assessment_submit"),
     path("a/<int:assessment_id>/reopen/", views.reopen, name="assessment_reopen"),
     path("a/<int:assessment_id>/results/", views.results, name="assessment_results"),
+    path("a/<int:assessment_id>/profile/", profile.service_profile, name="assessment_profile"),
+    path("a/<int:assessment_id>/upgrade/", upgrade.upgrade_preview_view, name="assessment_upgrade"),
 ]

@@ -27,12 +27,14 @@ from diam.web.assessments import charts, selectors
 from diam.web.assessments.access import assessment_for_answer_save, assessment_get_for_user
 from diam.web.assessments.forms import AnswerForm, EvidenceForm, NewAssessmentForm, ReopenForm
 from diam.web.assessments.models import Answer, Assessment, Evidence
+from diam.web.assessments.profile import profile_unanswered
 from diam.web.assessments.services import (
     ACCEPTED_EVIDENCE,
     AnswerConflict,
     AssessmentLocked,
     EvidenceRejected,
     answer_save_with_values,
+    assessment_context,
     assessment_create,
     assessment_reopen,
     assessment_submit,
@@ -41,6 +43,7 @@ from diam.web.assessments.services import (
     model_for,
     sections_assign,
 )
+from diam.web.assessments.upgrade import upgrade_version
 
 # Multipart framing and the CSRF field add a little to a file's size; a request larger than
 # the evidence limit plus this is refused from its Content-Length, before the body is read.
@@ -134,8 +137,13 @@ def assessment_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def assessment_start(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    """The survey starts at the user's first assigned section, else the first focus area."""
-    assessment, _ = assessment_get_for_user(user=_user(request), assessment_id=assessment_id)
+    """The survey starts with the service profile while it is empty (for admins, who start
+    assessments), else at the user's first assigned section, else the first focus area."""
+    assessment, membership = assessment_get_for_user(
+        user=_user(request), assessment_id=assessment_id
+    )
+    if membership.is_admin and not assessment.is_locked and profile_unanswered(assessment):
+        return redirect("assessment_profile", assessment_id=assessment.pk)
     code = selectors.first_section_code(assessment=assessment, user=_user(request))
     return redirect("assessment_section", assessment_id=assessment.pk, code=code)
 
@@ -280,7 +288,11 @@ def _saved(
         return HttpResponseRedirect(_section_url(assessment, criterion.focus_area, criterion.id))
     model = model_for(assessment)
     outcome = selectors.save_outcome(
-        model=model, before=before, criterion_id=criterion.id, answer=answer
+        model=model,
+        before=before,
+        criterion_id=criterion.id,
+        answer=answer,
+        context=assessment_context(assessment),
     )
     shown = selectors.widget_value(criterion, answer.value) if not answer.na else ""
     full = replace or (shown != form.raw("value") and not (answer.na and form.raw("value") == ""))
@@ -682,5 +694,6 @@ def results(request: HttpRequest, assessment_id: int) -> HttpResponse:
         ),
         radar_svg=charts.radar(result, title="Percent of criteria met per focus area"),
         bars_svg=charts.bars(result, title="Percent of criteria met per focus area"),
+        upgrade_version=upgrade_version(assessment),
     )
     return render(request, "assessments/results.html", context)

@@ -27,10 +27,11 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from django.db import transaction
-from django.db.models import F, TextField
+from django.db.models import F, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from diam.paths import UnknownModel, available_model_ids, latest_version
 from diam.regions import region_for
 from diam.stats import Aggregate, size_band
 from diam.web.accounts.models import Organisation
@@ -38,6 +39,46 @@ from diam.web.assessments.models import Assessment, Status
 from diam.web.benchmarks.models import BenchmarkEntry, PeerSnapshot
 
 COUNTED = (Status.SUBMITTED, Status.VALIDATED)
+
+
+# --- which model versions are compared --------------------------------------------------------
+
+
+def benchmarked_major(model_id: str) -> str:
+    """The major model version benchmarks compare: the latest installed one's ("2").
+
+    The rule, in this one place (docs/benchmarks.md): benchmarks compare only assessments of
+    the same major version of a model, because a major version changes what the stages ask
+    (1.x and 2.x stages are not the same measure). An organisation whose latest submitted
+    assessment is of an older major version takes no part until it moves to the current one.
+    """
+    try:
+        return latest_version(model_id).split(".", 1)[0]
+    except UnknownModel:
+        return ""
+
+
+def older_major_assessment(organisation_id: int, model_id: str) -> Assessment | None:
+    """The organisation's latest submitted or validated assessment of an older major version
+    of the model, when it has none of the benchmarked one (to say why it has no position)."""
+    counted = Assessment.objects.filter(
+        organisation_id=organisation_id, model_id=model_id, status__in=COUNTED
+    )
+    if comparable(counted, model_id).exists():
+        return None
+    return counted.order_by(F("submitted_at").desc(nulls_last=True), "-pk").first()
+
+
+def comparable(queryset: QuerySet[Assessment], model_id: str | None = None) -> QuerySet[Assessment]:
+    """Only assessments of the benchmarked major version of their model (of one model, or all)."""
+    ids = [model_id] if model_id else available_model_ids()
+    condition = Q(pk__in=[])
+    for mid in ids:
+        major = benchmarked_major(mid)
+        if major:
+            condition |= Q(model_id=mid, model_version__startswith=f"{major}.")
+    return queryset.filter(condition)
+
 
 # The fields of a row that come from the assessment and the organisation (everything but keys).
 _VALUE_FIELDS = (
@@ -106,11 +147,14 @@ def peer_attributes(organisation: Organisation) -> dict[str, str]:
 
 def _latest_counted(organisation_id: int, model_id: str) -> Assessment | None:
     return (
-        Assessment.objects.filter(
-            organisation_id=organisation_id,
-            model_id=model_id,
-            status__in=COUNTED,
-            stage__isnull=False,
+        comparable(
+            Assessment.objects.filter(
+                organisation_id=organisation_id,
+                model_id=model_id,
+                status__in=COUNTED,
+                stage__isnull=False,
+            ),
+            model_id,
         )
         .only(
             "pk",
@@ -255,7 +299,9 @@ _REBUILD_FIELDS = (
 
 
 def _latest_rows(model_id: str | None) -> dict[tuple[int, str], tuple[Any, ...]]:
-    queryset = Assessment.objects.filter(status__in=COUNTED, stage__isnull=False)
+    queryset = comparable(
+        Assessment.objects.filter(status__in=COUNTED, stage__isnull=False), model_id
+    )
     if model_id:
         queryset = queryset.filter(model_id=model_id)
     latest: dict[tuple[int, str], tuple[Any, ...]] = {}

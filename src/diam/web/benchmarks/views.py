@@ -26,6 +26,7 @@ from diam.web.accounts.access import organisation_get_for_user
 from diam.web.accounts.models import User
 from diam.web.benchmarks import selectors
 from diam.web.benchmarks.selectors import OrganisationBenchmark
+from diam.web.benchmarks.services import older_major_assessment
 
 
 def _user(request: HttpRequest) -> User:
@@ -153,6 +154,11 @@ def organisation_benchmarks(request: HttpRequest, organisation_id: int) -> HttpR
         "chosen_label": selectors.group_label(chosen.group),
         "group_rows": _group_rows(ob, chosen, url),
         "settings_url": _settings_url(organisation.pk),
+        "older_major": (
+            None
+            if ob.has_position
+            else older_major_assessment(organisation.pk, ob.model.id)  # one rule: services
+        ),
     }
     if chosen.shown:
         context.update(_details(ob, chosen))

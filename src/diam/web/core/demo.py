@@ -10,10 +10,15 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from diam.demo import synthetic_answers, synthetic_organisation
+from diam.demo import (
+    synthetic_answers,
+    synthetic_organisation,
+    synthetic_services,
+)
 from diam.model.schema import Model
-from diam.paths import shipped_model
+from diam.paths import UnknownModel, shipped_model
 from diam.scoring.answers import AnswerValue, NotApplicable
+from diam.scoring.context import Context
 from diam.scoring.engine import score
 from diam.web.accounts.models import Membership, Organisation, ProgrammeRole, Role, User
 from diam.web.assessments.models import Answer, Assessment, AssessmentEvent, EventKind, Status
@@ -34,6 +39,18 @@ VALIDATOR = ("validator@demo.example.org", "Val Validator (demo)")
 # so that, with a few hundred organisations, its country group passes k and shows figures.
 DEMO_COUNTRY = "NL"
 DEMO_COUNTRY_EVERY = 10  # every 10th peer is in DEMO_COUNTRY
+# Earlier rounds of repeat assessments stay on this older model version for about half of the
+# organisations (their history was answered before the current version was installed).
+HISTORY_VERSION = "1.0.0"
+HISTORY_ON_OLD_VERSION = 0.5
+
+
+def _history_model(model: Model) -> Model:
+    """The older version history rounds stay on; the current one when it is not installed."""
+    try:
+        return shipped_model(model.id, HISTORY_VERSION)
+    except UnknownModel:
+        return model
 
 
 @dataclass(frozen=True)
@@ -89,7 +106,10 @@ def _when(rng: random.Random, now: datetime, *, days_ago: tuple[int, int]) -> da
 def demo_load(
     *, organisations: int = 60, seed: int = 2026, progress: Callable[[int], None] | None = None
 ) -> DemoSummary:
-    """Create the demo data unless it exists; deterministic for a given seed."""
+    """Create the demo data unless it exists; deterministic for a given seed.
+
+    Current assessments are on the latest model version; some history stays on the older one.
+    """
     model = shipped_model()
     if Organisation.objects.filter(name=DEMO_ORGANISATION, is_demo=True).exists():
         for email, name, _ in DEMO_USERS:
@@ -123,7 +143,22 @@ def demo_load(
             if progress is not None:
                 progress(min(batch, organisations - start))
     benchmark_entries_rebuild()
-    return DemoSummary(True, organisations + 1, made + 2, _logins())
+    return DemoSummary(True, organisations + 1, made + 3, _logins())
+
+
+# The demo hospital's services: a university hospital without radionuclide therapy, with AI.
+DEMO_SERVICES = {
+    "ct": True,
+    "mr": True,
+    "mammography": True,
+    "nuclear-medicine": True,
+    "radionuclide-therapy": False,
+    "interventional": True,
+    "paediatrics": True,
+    "other-image-areas": True,
+    "external-referrers": True,
+    "ai": True,
+}
 
 
 def _demo_organisation(model: Model, rng: random.Random) -> None:
@@ -143,6 +178,25 @@ def _demo_organisation(model: Model, rng: random.Random) -> None:
         users.append(user)
     admin, contributor = users[0], users[1]
     now = timezone.now()
+    # A pilot two years ago on the older model version (stage 1): it shows history on 1.0.0
+    # and the preview of moving an assessment to the current version.
+    old = _history_model(model)
+    pilot = Assessment.objects.create(
+        organisation=org,
+        title="Pilot assessment",
+        model_id=old.id,
+        model_version=old.version,
+        model_hash=old.content_hash,
+        created_by=admin,
+        status=Status.SUBMITTED,
+        submitted_by=admin,
+        submitted_at=now - timedelta(days=760),
+    )
+    Answer.objects.bulk_create(_store(pilot, synthetic_answers(old, rng, 1)))
+    assessment_rescore(assessment=pilot)
+    Assessment.objects.filter(pk=pilot.pk).update(created_at=now - timedelta(days=780))
+    services = {s.id: DEMO_SERVICES.get(s.id, True) for s in model.manifest.services}
+    context = Context(country=str(org.country), services=services)
     # Last year's submitted assessment (stage 2), to show repeat assessments over time.
     previous = Assessment.objects.create(
         organisation=org,
@@ -154,8 +208,9 @@ def _demo_organisation(model: Model, rng: random.Random) -> None:
         status=Status.SUBMITTED,
         submitted_by=admin,
         submitted_at=now - timedelta(days=380),
+        services=services,
     )
-    Answer.objects.bulk_create(_store(previous, synthetic_answers(model, rng, 2)))
+    Answer.objects.bulk_create(_store(previous, synthetic_answers(model, rng, 2, context=context)))
     assessment_rescore(assessment=previous)
     Assessment.objects.filter(pk=previous.pk).update(created_at=now - timedelta(days=400))
     # This year's draft, about half filled in by two people (with history).
@@ -166,9 +221,10 @@ def _demo_organisation(model: Model, rng: random.Random) -> None:
         model_version=model.version,
         model_hash=model.content_hash,
         created_by=admin,
+        services=services,
     )
     AssessmentEvent.objects.create(assessment=draft, kind=EventKind.CREATED, user=admin)
-    values = synthetic_answers(model, rng, 4)
+    values = synthetic_answers(model, rng, 4, context=context)
     for i, criterion in enumerate(model.criteria):
         if criterion.focus_area not in {"SI", "HX", "WS", "QS", "PE"} or criterion.id not in values:
             continue
@@ -189,13 +245,15 @@ def _demo_organisation(model: Model, rng: random.Random) -> None:
 def _peers(model: Model, rng: random.Random, start: int, count: int) -> int:
     now = timezone.now()
     made = 0
+    old = _history_model(model)
     answers: list[Answer] = []
-    scored: list[tuple[Assessment, dict[str, AnswerValue]]] = []
+    scored: list[tuple[Assessment, Model, dict[str, AnswerValue], Context]] = []
     for index in range(start, start + count):
         spec = synthetic_organisation(rng, index + 1)
+        country = DEMO_COUNTRY if index % DEMO_COUNTRY_EVERY == 0 else spec.country
         org = Organisation.objects.create(
             name=spec.name,
-            country=DEMO_COUNTRY if index % DEMO_COUNTRY_EVERY == 0 else spec.country,
+            country=country,
             org_type=spec.org_type,
             beds=spec.beds,
             annual_exams=spec.annual_exams,
@@ -203,27 +261,39 @@ def _peers(model: Model, rng: random.Random, start: int, count: int) -> int:
             benchmarking_consent=rng.random() > 0.05,
             is_demo=True,
         )
+        services = synthetic_services(model, rng, spec)
         rounds = [spec.target_stage]
         if rng.random() < 0.3:  # repeat assessments: an earlier, lower stage
             rounds.insert(0, max(0, spec.target_stage - rng.randint(1, 2)))
+        history_on_old = rng.random() < HISTORY_ON_OLD_VERSION
         for n, target in enumerate(rounds):
             latest = n == len(rounds) - 1
+            used = old if (not latest and history_on_old) else model
             submitted = _when(rng, now, days_ago=(10, 300) if latest else (380, 720))
             validated = latest and target >= 5 and rng.random() < 0.5
+            profile = _profile_for(used, services)
             assessment = Assessment.objects.create(
                 organisation=org,
                 title=f"Assessment {submitted:%Y}",
-                model_id=model.id,
-                model_version=model.version,
-                model_hash=model.content_hash,
+                model_id=used.id,
+                model_version=used.version,
+                model_hash=used.content_hash,
                 status=Status.VALIDATED if validated else Status.SUBMITTED,
                 submitted_at=submitted,
+                services=profile,
             )
-            values = synthetic_answers(model, rng, target)
+            context = Context(country=country, services=profile)
+            values = synthetic_answers(used, rng, target, context=context)
             answers += _store(assessment, values)
-            scored.append((assessment, values))
+            scored.append((assessment, used, values, context))
             made += 1
     Answer.objects.bulk_create(answers, batch_size=2000)
-    for assessment, values in scored:
-        assessment_rescore(assessment=assessment, result=score(model, values))
+    for assessment, used, values, context in scored:
+        assessment_rescore(assessment=assessment, result=score(used, values, context))
     return made
+
+
+def _profile_for(model: Model, services: dict[str, bool]) -> dict[str, bool]:
+    """The service profile as far as the model version asks it (an older one may not)."""
+    known = {s.id for s in model.manifest.services}
+    return {k: v for k, v in services.items() if k in known}

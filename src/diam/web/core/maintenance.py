@@ -39,8 +39,12 @@ def assessments_rescore(
         for start in range(0, len(ids), batch_size):
             chunk = ids[start : start + batch_size]
             with transaction.atomic():
-                for assessment in Assessment.objects.filter(pk__in=chunk).prefetch_related(
-                    Prefetch("answers", queryset=Answer.objects.all())
+                # Each assessment scores with the model version it is pinned to (model_for) and
+                # its organisation's country and its service profile (assessment_context).
+                for assessment in (
+                    Assessment.objects.filter(pk__in=chunk)
+                    .select_related("organisation")
+                    .prefetch_related(Prefetch("answers", queryset=Answer.objects.all()))
                 ):
                     model = model_for(assessment)
                     if assessment.model_hash != model.content_hash:

@@ -23,6 +23,7 @@ from diam.paths import UnknownModel, available_model_ids, model_versions, shippe
 from diam.scoring.engine import score
 from diam.web.accounts.models import User
 from diam.web.assessments.models import Answer
+from diam.web.assessments.services import assessment_context
 from diam.web.audit.services import audit_record
 from diam.web.benchmarks.models import BenchmarkEntry
 from diam.web.exchange.views import ZIP, _download
@@ -45,12 +46,12 @@ def research_records(*, model_id: str, version: str, demo: bool) -> list[Researc
             is_demo=demo,
             assessment__model_version=version,
         )
-        .select_related("assessment")
+        .select_related("assessment", "assessment__organisation")
         .prefetch_related(Prefetch("assessment__answers", queryset=Answer.objects.all()))
     )
     records = []
     for row in rows:
-        result = score(model, row.assessment.to_core())
+        result = score(model, row.assessment.to_core(), assessment_context(row.assessment))
         records.append(
             ResearchRecord(
                 region=row.region,

@@ -15,7 +15,7 @@ from diam.scoring.answers import AnswerSheet, answer_sheet_to_dict
 from diam.scoring.engine import score
 from diam.web.accounts.models import Organisation
 from diam.web.assessments.models import Answer, Assessment, Evidence, Status
-from diam.web.assessments.services import model_for
+from diam.web.assessments.services import assessment_context, model_for
 
 # Assessment status -> `meta.status` of the answers file (what `diam report` prints).
 META_STATUS = {Status.DRAFT: "draft", Status.SUBMITTED: "submitted", Status.VALIDATED: "validated"}
@@ -32,7 +32,14 @@ def answer_sheet_of(assessment: Assessment, answers: Iterable[Answer] | None = N
     rows = list(answers) if answers is not None else list(assessment.answers.all())
     values = {a.criterion_id: v for a in rows if (v := a.to_core()) is not None}
     comments = {a.criterion_id: a.comment for a in rows if a.comment}
-    return AnswerSheet(assessment.model_id, assessment.model_version, values, comments)
+    # The country and service profile go with the answers: they decide what applies.
+    return AnswerSheet(
+        assessment.model_id,
+        assessment.model_version,
+        values,
+        comments,
+        assessment_context(assessment),
+    )
 
 
 def export_date(assessment: Assessment) -> str:
@@ -43,6 +50,7 @@ def answers_document(assessment: Assessment) -> dict[str, Any]:
     """The answers file of an assessment, with `meta` that `diam report` reads."""
     document = answer_sheet_to_dict(answer_sheet_of(assessment))
     document["meta"] = {
+        **document.get("meta", {}),  # meta.country, when the organisation has one
         "organisation": assessment.organisation.name,
         "assessment": assessment.title,
         "assessment_date": export_date(assessment),
@@ -110,7 +118,7 @@ def answers_csv(assessments: Sequence[Assessment]) -> bytes:
         model = model_for(assessment)
         answers = {a.criterion_id: a for a in assessment.answers.all()}
         sheet = answer_sheet_of(assessment, answers.values())
-        result = score(model, sheet.values)
+        result = score(model, sheet.values, sheet.context)
         for criterion in model.criteria:
             answer = answers.get(criterion.id)
             rows.append(
@@ -139,7 +147,8 @@ def results_csv(assessments: Sequence[Assessment]) -> bytes:
     scored = []
     for assessment in assessments:
         model = model_for(assessment)
-        result = score(model, answer_sheet_of(assessment).values)
+        sheet = answer_sheet_of(assessment)
+        result = score(model, sheet.values, sheet.context)
         scored.append((assessment, result))
         for fa in model.manifest.focus_areas:
             if fa.code not in codes:

@@ -6,7 +6,8 @@ streams a stored file only if rendering now would give the same content:
 
 - the assessment: id, status, creation, submission and last-change times (`updated_at` moves
   with a submission, a reopening, a rescore and a validation decision);
-- the organisation's name and the answers with their comments, respondents and times;
+- the organisation's name and country and the assessment's service profile (which criteria
+  apply), and the answers with their comments, respondents and times;
 - the model id, version and content hash (a model fix changes the hash: `diam rescore`);
 - the report options (target stage, branch order) and the file kind;
 - the benchmark release the Benchmark section comes from (`current_release_id`);
@@ -34,7 +35,7 @@ from diam import __version__
 from diam.reports import Report, checklist_to_csv, checklist_to_xlsx
 from diam.reports.render import render_docx, render_pdf, render_xlsx
 from diam.web.assessments.models import Answer, Assessment
-from diam.web.assessments.services import model_for
+from diam.web.assessments.services import assessment_context, model_for
 from diam.web.reports.selectors import ReportOptions
 
 PDF = "application/pdf"
@@ -135,6 +136,7 @@ def state_key(
     `answers` are the assessment's answers with their `updated_by` (selectors.load_answers).
     """
     model = model_for(assessment)
+    context = assessment_context(assessment)
     state: dict[str, Any] = {
         "renderer": renderer_fingerprint(),
         "time_zone": settings.TIME_ZONE,
@@ -150,6 +152,8 @@ def state_key(
             _time(assessment.updated_at),
         ],
         "organisation": assessment.organisation.name,
+        # Which criteria apply: the organisation's country and the assessment's service profile.
+        "context": [context.country, sorted(context.services.items())],
         "answers": sorted(
             [
                 a.criterion_id,

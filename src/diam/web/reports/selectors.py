@@ -21,7 +21,8 @@ from django.utils.text import slugify
 from diam.model.schema import CORE_STAGES, Model
 from diam.reports import PeerSection, Report, build_report
 from diam.web.assessments.models import Answer, Assessment, Status
-from diam.web.assessments.services import model_for
+from diam.web.assessments.selectors import country_name
+from diam.web.assessments.services import assessment_context, model_for
 
 # Assessment.status -> the status `build_report` expects (its cover and summary label).
 # A draft is provisional: the report says "Draft: answers may still change".
@@ -92,6 +93,8 @@ def report_for_assessment(
         branch_order=branch_order,
         peer_medians=peer_medians,
         benchmark=peer_section(assessment),
+        context=assessment_context(assessment),
+        country_name=country_name,
     )
     if assessment.status == Status.VALIDATED:
         report = _with_validation_label(report, assessment)

@@ -15,12 +15,13 @@ from django.utils import timezone
 
 from diam.model.schema import Criterion, Model
 from diam.scoring.answers import AnswerValue, NotApplicable
+from diam.scoring.context import Context
 from diam.scoring.engine import hidden_criteria, score
 from diam.scoring.result import Result, Status
 from diam.web.accounts.models import Organisation, ProgrammeRole, User
 from diam.web.assessments.models import Answer, Assessment, AssessmentEvent
 from diam.web.assessments.selectors import answer_label
-from diam.web.assessments.services import model_for
+from diam.web.assessments.services import assessment_context, model_for
 from diam.web.validation.models import (
     DONE_VERDICTS,
     OPEN_STATES,
@@ -36,14 +37,16 @@ from diam.web.validation.models import (
 # --- what is under review, and the validated result --------------------------------------------
 
 
-def claimed_criteria(model: Model, values: dict[str, AnswerValue]) -> dict[str, str]:
+def claimed_criteria(
+    model: Model, values: dict[str, AnswerValue], context: Context | None = None
+) -> dict[str, str]:
     """Criterion id -> what the organisation claims that a validator must confirm.
 
     `met` (the answer meets the criterion), `not_applicable` (answered N/A with a
     justification) or `controls` (an answer that hides other criteria through skip logic).
     Criteria not met or unanswered claim nothing: they count as not met either way.
     """
-    result = score(model, values)
+    result = score(model, values, context)
     claims: dict[str, str] = {}
     for criterion in model.criteria:
         value = values.get(criterion.id)
@@ -51,7 +54,7 @@ def claimed_criteria(model: Model, values: dict[str, AnswerValue]) -> dict[str, 
             claims[criterion.id] = "met"
         elif isinstance(value, NotApplicable):
             claims[criterion.id] = "not_applicable"
-    hidden = hidden_criteria(model, values)
+    hidden = hidden_criteria(model, values, context)
     for criterion in model.criteria:
         cond = criterion.relevant_when
         if criterion.id in hidden and cond is not None and cond.criterion in values:
@@ -85,7 +88,7 @@ def validated_values(
 def validated_result(assessment: Assessment) -> Result:
     """The engine's result from the accepted claims only (the stage a decision states)."""
     values = validated_values(assessment.to_core(), rejected_criteria(assessment))
-    return score(model_for(assessment), values)
+    return score(model_for(assessment), values, assessment_context(assessment))
 
 
 def reopen_refusal(assessment: Assessment) -> str:
@@ -430,7 +433,9 @@ def decision_preview(validation: ValidationRequest) -> DecisionPreview:
     )
     assessment = validation.assessment
     model = model_for(assessment)
-    result = score(model, validated_values(assessment.to_core(), rejected))
+    result = score(
+        model, validated_values(assessment.to_core(), rejected), assessment_context(assessment)
+    )
     return DecisionPreview(
         result.stage,
         model.stage_info(result.stage).name,

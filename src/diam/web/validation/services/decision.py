@@ -18,7 +18,12 @@ from diam.credentials import build_credential, sign_credential
 from diam.scoring.engine import score
 from diam.web.accounts.models import Organisation, User
 from diam.web.assessments.models import Assessment, EventKind, Status
-from diam.web.assessments.services import assessment_rescore, assessment_result, model_for
+from diam.web.assessments.services import (
+    assessment_context,
+    assessment_rescore,
+    assessment_result,
+    model_for,
+)
 from diam.web.audit.services import audit_record
 from diam.web.validation import emails, keys
 from diam.web.validation.models import (
@@ -163,7 +168,7 @@ def validation_decide(
     model = model_for(assessment)
     values = assessment.to_core()
     self_assessed = assessment_result(assessment)
-    result = score(model, validated_values(values, rejected))
+    result = score(model, validated_values(values, rejected), assessment_context(assessment))
     valid_until, due = validity_of(decided_on)
     names = [str(v) for v in validators_of(locked)]
     decision = ValidationDecision(

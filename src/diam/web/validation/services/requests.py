@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from diam.web.accounts.models import User
 from diam.web.assessments.models import Assessment, AssessmentEvent, EventKind, Status
-from diam.web.assessments.services import assessment_result, model_for
+from diam.web.assessments.services import assessment_context, assessment_result, model_for
 from diam.web.audit.services import audit_record
 from diam.web.validation import emails
 from diam.web.validation.access import conflict_of_interest
@@ -103,7 +103,7 @@ def validation_request(
         proposed_dates=proposed_dates,
         note=note.strip(),
     )
-    claims = claimed_criteria(model_for(locked), locked.to_core())
+    claims = claimed_criteria(model_for(locked), locked.to_core(), assessment_context(locked))
     ReviewItem.objects.bulk_create(
         ReviewItem(request=validation, criterion_id=cid, claimed=claim)
         for cid, claim in sorted(claims.items())
