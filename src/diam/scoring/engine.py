@@ -62,6 +62,10 @@ class _Plan:
     scoped: tuple[tuple[str, frozenset[str] | None, tuple[str, ...], tuple[str, ...]], ...]
     # Context key -> out-of-scope criteria: a handful of countries x profiles, computed once.
     scope_cache: dict[object, dict[str, str]]
+    # Criteria per group (and the non-gating slot) and per focus area: the applicable counts
+    # before any N/A answer, so the hot loop only counts down for the rare N/A.
+    group_totals: tuple[int, ...]
+    fa_totals: tuple[int, ...]
 
 
 def _compile(model: Model) -> _Plan:
@@ -133,7 +137,16 @@ def _compile(model: Model) -> _Plan:
         threshold=threshold,
         scoped=scoped,
         scope_cache={},
+        group_totals=_totals([r[3] for r in rules], len(groups) + 1),
+        fa_totals=_totals([r[4] for r in rules], len(fa_codes)),
     )
+
+
+def _totals(indices: list[int], size: int) -> tuple[int, ...]:
+    counts = [0] * size
+    for i in indices:
+        counts[i] += 1
+    return tuple(counts)
 
 
 def plan_for(model: Model) -> _Plan:
@@ -232,10 +245,10 @@ def score(
     n_groups = len(plan.groups)
     # One extra slot collects the non-gating criteria (see _compile).
     met = [0] * (n_groups + 1)
-    applicable = [0] * (n_groups + 1)
+    applicable = list(plan.group_totals)
     unanswered = [0] * (n_groups + 1)
     fa_met = [0] * len(plan.focus_areas)
-    fa_applicable = [0] * len(plan.focus_areas)
+    fa_applicable = list(plan.fa_totals)
     statuses: list[int] = []
     append = statuses.append
     given = values
@@ -250,12 +263,12 @@ def score(
         value = get(cid)
         if value is None:
             append(UNANSWERED)
-            applicable[g] += 1
             unanswered[g] += 1
-            fa_applicable[fa] += 1
             continue
         if value.__class__ is NotApplicable:
             append(NOT_APPLICABLE)
+            applicable[g] -= 1
+            fa_applicable[fa] -= 1
             continue
         if kind == _MIN:
             ok = value >= arg  # type: ignore[operator]
@@ -269,8 +282,6 @@ def score(
             ok = value > arg  # type: ignore[operator]
         else:
             ok = value < arg  # type: ignore[operator]
-        applicable[g] += 1
-        fa_applicable[fa] += 1
         if ok:
             met[g] += 1
             fa_met[fa] += 1
