@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "diam.web.reports",
     "diam.web.benchmarks",
     "diam.web.audit",
+    "diam.web.verification",
 ]
 
 MIDDLEWARE = [
@@ -185,6 +186,19 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Benchmarks never show a figure computed from fewer than this many organisations.
 DIAM_BENCHMARK_K = env_int("DIAM_BENCHMARK_K", 5)
+# Benchmark releases (docs/benchmarks.md §4): a new one is cut by the first request after it
+# is due ("month", "week", "quarter" or "never"), by `diam benchmarks release`, or by a
+# programme admin; each is checked against this many earlier ones.
+DIAM_BENCHMARK_RELEASE_EVERY = env_str("DIAM_BENCHMARK_RELEASE_EVERY", "month")
+if DIAM_BENCHMARK_RELEASE_EVERY not in {"month", "week", "quarter", "never"}:
+    raise ImproperlyConfigured(
+        "DIAM_BENCHMARK_RELEASE_EVERY must be month, week, quarter or never, got "
+        f"{DIAM_BENCHMARK_RELEASE_EVERY!r}"
+    )
+DIAM_BENCHMARK_RELEASE_HISTORY = env_int("DIAM_BENCHMARK_RELEASE_HISTORY", 24)
+# Demo mode (`make run`): synthetic demo organisations get their own, labelled benchmark
+# releases, shown to demo organisations and on the public page. Off: no demo figure anywhere.
+DIAM_DEMO_MODE = env_bool("DIAM_DEMO_MODE", False)
 INVITATION_MAX_AGE_DAYS = env_int("DIAM_INVITATION_MAX_AGE_DAYS", 7)
 
 EMAIL_BACKEND = env_str("DIAM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("diam.web.assessments.urls")),
     path("", include("diam.web.reports.urls")),
     path("", include("diam.web.benchmarks.urls")),
+    path("", include("diam.web.verification.urls")),
 ]
