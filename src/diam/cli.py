@@ -120,7 +120,16 @@ def score_command(file: Path, model_path: Path | None, fmt: str) -> None:
 
 
 def read_answers(file: Path, model_path: Path | None) -> tuple[Model, AnswerSheet]:
-    """Read and validate an answers file; every failure is a `UserError`."""
+    """Read and validate an answers file; every failure is a `UserError`.
+
+    A workbook (XLSX), a bundle (zip) or a FHIR QuestionnaireResponse is read too, for the
+    installed model version it names.
+    """
+    if model_path is None and _other_format(file):
+        from diam.cli_exchange import read_file
+
+        imported = read_file(file)
+        return imported.model, imported.sheet
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -155,6 +164,16 @@ def read_answers(file: Path, model_path: Path | None) -> tuple[Model, AnswerShee
         listing = "\n".join(f"  - {p}" for p in exc.problems)
         fail(f"{file}: {len(exc.problems)} problem(s), nothing was scored:\n{listing}")
     return loaded, sheet
+
+
+def _other_format(file: Path) -> bool:
+    """A zip (workbook, bundle) or a FHIR resource rather than an answers file."""
+    try:
+        with file.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False  # read_answers reports it
+    return head.startswith(b"PK\x03\x04") or b'"resourceType"' in head
 
 
 def _bar(percent: float | None, width: int = 20) -> str:
@@ -356,6 +375,158 @@ def benchmarks_list(model_id: str) -> None:
         )
 
 
+# --- recognition: signing keys and credential verification --------------------------------
+
+
+@main.group()
+def key() -> None:
+    """The programme's Ed25519 key that signs validation credentials (docs/recognition.md)."""
+
+
+@key.command("create")
+@click.option("--if-missing", is_flag=True, help="Do nothing when a key exists (exit 0).")
+def key_create_command(if_missing: bool) -> None:
+    """Create the signing key in DIAM_CREDENTIAL_KEY_DIR (default: <data dir>/keys)."""
+    _django()
+    from diam.web.validation import keys
+
+    try:
+        kid, created = keys.key_create(if_missing=if_missing)
+    except FileExistsError as exc:
+        fail(str(exc))
+    where = keys.key_dir()
+    if created:
+        click.echo(f"Created signing key {kid} in {where} (private key readable by you only).")
+    else:
+        click.echo(f"Signing key {kid} already exists in {where}.")
+
+
+@key.command("rotate")
+@click.option(
+    "--compromised",
+    is_flag=True,
+    help="The old key leaked: revoke it, so credentials it signed stop verifying.",
+)
+def key_rotate_command(compromised: bool) -> None:
+    """Replace the signing key; the old public key stays published (retired or revoked)."""
+    _django()
+    from diam.web.validation import keys
+
+    try:
+        old, new = keys.key_rotate(compromised=compromised)
+    except keys.KeyMissing as exc:
+        fail(str(exc))
+    state = "revoked" if compromised else "retired"
+    click.echo(f"New signing key {new}; {old} is {state}.")
+
+
+@key.command("show")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "pem"]), default="json", show_default=True
+)
+def key_show_command(fmt: str) -> None:
+    """Print the published public keys (the document served at /keys/credentials.json)."""
+    _django()
+    from cryptography.hazmat.primitives import serialization
+
+    from diam.web.validation import keys
+
+    published = keys.published_keys()
+    if not published:
+        fail(f"no signing key in {keys.key_dir()}; create one with `diam key create`")
+    if fmt == "pem":
+        for k in published:
+            pem = k.key.public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            click.echo(
+                f"# {k.id}{' (retired)' if k.retired else ''}{' (REVOKED)' if k.revoked else ''}"
+            )
+            click.echo(pem.decode().strip())
+        return
+    click.echo(json.dumps(keys.public_key_document(), indent=2))
+
+
+@main.command("verify")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--keys",
+    "keys_file",
+    type=click.Path(path_type=Path),
+    help="The programme's published keys (JSON from /keys/credentials.json, or a PEM public "
+    "key). Default: this installation's keys.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def verify_command(file: Path, keys_file: Path | None, fmt: str) -> None:
+    """Check a validation credential offline: signature, issuer key, validity period.
+
+    Exit 0 when the credential is authentic and current, 1 when it is not (altered, signed by
+    an unknown or revoked key, expired), 2 when FILE or the keys cannot be read. Revocation of
+    a validation is known only online: see the verification page named in the credential.
+    """
+    from datetime import UTC
+
+    from diam.credentials import (
+        CredentialError,
+        keys_from_text,
+        parse_credential,
+        verify_credential,
+    )
+
+    try:
+        document = parse_credential(_read_text(file, "credential"))
+    except CredentialError as exc:
+        fail(f"{file}: {exc}")
+    if keys_file is not None:
+        try:
+            published = keys_from_text(_read_text(keys_file, "key file"))
+        except CredentialError as exc:
+            fail(f"{keys_file}: {exc}")
+    else:
+        _django()
+        from diam.web.validation import keys
+
+        published = keys.published_keys()
+        if not published:
+            fail(
+                f"no published keys in {keys.key_dir()}; pass --keys with the programme's "
+                "key document"
+            )
+    outcome = verify_credential(document, keys=published, now=datetime.now(UTC))
+    if fmt == "json":
+        payload = {
+            "ok": outcome.ok,
+            "status": outcome.status,
+            "reason": outcome.reason,
+            "key_id": outcome.key_id,
+            **outcome.facts,
+        }
+        click.echo(json.dumps(payload, indent=2))
+    else:
+        head = "VALID" if outcome.ok else outcome.status.upper().replace("-", " ")
+        click.echo(f"{head}: {outcome.reason}.")
+        if outcome.signature_valid:
+            f = outcome.facts
+            click.echo(f"  Organisation: {f['organisation']}")
+            click.echo(f"  Stage:        {f['stage']} ({f['achievement']})")
+            click.echo(f"  Valid:        {f['valid_from']} to {f['valid_until']}")
+            click.echo(f"  Issuer:       {f['issuer']} (key {outcome.key_id})")
+            click.echo(f"  Details:      {f['criteria']}")
+            click.echo(f"  Revocation is checked online: {f['id']}")
+    sys.exit(0 if outcome.ok else 1)
+
+
+def _read_text(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        fail(f"{path}: no such {what}")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"{path}: cannot read the {what}: {exc}")
+
+
 # --- helpers -----------------------------------------------------------------------------
 
 
@@ -540,6 +711,12 @@ def _meta_date(file: Path, meta: dict[str, Any]) -> date:
     except ValueError:
         fail(f"{file}: meta.assessment_date must be a date like 2025-03-31, got {raw!r}.")
 
+
+# Data in and out (diam.cli_exchange imports helpers from here, so it is registered last).
+from diam.cli_exchange import export, import_, questionnaire, workbook  # noqa: E402
+
+for _command in (export, import_, workbook, questionnaire):
+    main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -63,6 +63,13 @@ def _is_number(raw: Any) -> bool:
     return isinstance(raw, int | float) and not isinstance(raw, bool)
 
 
+def _finite(number: float) -> bool:
+    try:
+        return math.isfinite(number)
+    except OverflowError:  # an integer too large for a float (JSON allows any length)
+        return False
+
+
 def parse_value(criterion: Criterion, raw: Any) -> bool | float | int | str:
     """Check one answer value against its criterion's answer type; raise `InvalidValue`."""
     answer = criterion.answer
@@ -75,7 +82,7 @@ def parse_value(criterion: Criterion, raw: Any) -> bool | float | int | str:
         if not isinstance(raw, str) or raw not in ids:
             raise InvalidValue(f"expected one of {', '.join(ids)}; got {_show(raw)}")
         return raw
-    if not _is_number(raw) or not math.isfinite(raw):
+    if not _is_number(raw) or not _finite(raw):
         raise InvalidValue(f"expected a number, got {_show(raw)}")
     number: float | int = raw
     if isinstance(answer, PercentAnswer):
@@ -115,6 +122,11 @@ def parse_answer(criterion: Criterion, raw: Any) -> tuple[AnswerValue | None, st
     comment = raw.get("comment")
     if comment is not None and not isinstance(comment, str):
         raise InvalidValue("comment must be text")
+    for key in ("comment", "justification"):
+        text = raw.get(key)
+        if isinstance(text, str) and "\x00" in text:
+            # A NUL byte is never text a person typed, and PostgreSQL cannot store it.
+            raise InvalidValue(f"{key} contains a NUL character")
     if raw.get("na") is True:
         if not criterion.na_allowed:
             raise InvalidValue("N/A is not allowed for this criterion")

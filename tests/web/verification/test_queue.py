@@ -140,3 +140,17 @@ def test_the_settings_page_says_the_organisation_waits(alice_client, org) -> Non
     page = alice_client.get(f"/o/{org.pk}/settings/").content.decode()
     assert "Waiting for verification." in page
     assert "Changing the name, country, region or type needs a new verification" in page
+
+
+def test_an_organisation_awaiting_verification_is_not_in_the_research_dataset(db) -> None:
+    from diam.paths import latest_version
+    from diam.web.exchange.research import research_records
+    from tests.web.benchmarks.conftest import peer
+
+    for i in range(3):
+        peer(f"Verified {i}")
+    peer("Just signed up", verified=False)
+    records = research_records(
+        model_id="radiology", version=latest_version("radiology"), demo=False
+    )
+    assert len(records) == 3

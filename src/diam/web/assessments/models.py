@@ -46,6 +46,14 @@ class Assessment(models.Model):
         blank=True,
         related_name="+",
     )
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="successors",
+        help_text="The assessment this one was started from (answers carried forward).",
+    )
 
     # Denormalised result (see module docstring); null until first scored.
     stage = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -87,6 +95,13 @@ class Answer(models.Model):
     na = models.BooleanField(default=False)
     justification = models.TextField(blank=True)
     comment = models.TextField(blank=True)
+    carried = models.BooleanField(
+        default=False,
+        help_text="Carried from the previous assessment and not yet confirmed; saving confirms.",
+    )
+    carried_from = models.CharField(
+        max_length=20, blank=True, help_text="Criterion id of the previous assessment's answer."
+    )
     version = models.PositiveIntegerField(default=0)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -207,6 +222,16 @@ class EventKind(models.TextChoices):
     REOPENED = "reopened", "Reopened"
     RESCORED = "rescored", "Rescored"
     EVIDENCE_REMOVED = "evidence_removed", "Evidence removed"
+    # The validation workflow (diam.web.validation); the reason says what and for which criterion.
+    VALIDATION_REQUESTED = "validation_requested", "Validation requested"
+    VALIDATION_WITHDRAWN = "validation_withdrawn", "Validation withdrawn"
+    VALIDATOR_ASSIGNED = "validator_assigned", "Validator assigned"
+    VALIDATOR_REMOVED = "validator_removed", "Validator removed"
+    EVIDENCE_REQUESTED = "evidence_requested", "Evidence requested"
+    EVIDENCE_PROVIDED = "evidence_provided", "Organisation answered"
+    SITE_VISIT_RECORDED = "site_visit_recorded", "Site visit recorded"
+    VALIDATED = "validated", "Validated"
+    RECOGNITION_REVOKED = "recognition_revoked", "Validation revoked"
 
 
 class AssessmentEvent(models.Model):

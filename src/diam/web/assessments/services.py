@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,7 @@ from diam.web.assessments.models import (
     SectionAssignment,
     Status,
 )
+from diam.web.audit.services import audit_record
 
 
 class AssessmentLocked(Exception):
@@ -74,9 +76,15 @@ def model_for(assessment: Assessment) -> Model:
 
 @transaction.atomic
 def assessment_create(
-    *, organisation: Organisation, user: User, title: str = "", model_id: str = DEFAULT_MODEL_ID
+    *,
+    organisation: Organisation,
+    user: User,
+    title: str = "",
+    model_id: str = DEFAULT_MODEL_ID,
+    model_version: str | None = None,
 ) -> Assessment:
-    model = shipped_model(model_id)
+    """A new draft on `model_version` of the model (the latest installed when None)."""
+    model = shipped_model(model_id, model_version)
     assessment = Assessment.objects.create(
         organisation=organisation,
         title=title.strip() or f"Assessment {timezone.localdate():%B %Y}",
@@ -86,6 +94,109 @@ def assessment_create(
         created_by=user,
     )
     AssessmentEvent.objects.create(assessment=assessment, kind=EventKind.CREATED, user=user)
+    return assessment
+
+
+@transaction.atomic
+def assessment_start_from(
+    *,
+    previous: Assessment,
+    user: User,
+    title: str = "",
+    model: Model | None = None,
+    sources: Mapping[str, str | None] | None = None,
+) -> Assessment:
+    """Start a new draft from an earlier assessment, carrying its answers forward.
+
+    The draft is on `model` (default: the previous assessment's version). For each criterion of
+    that model, the answer to criterion `sources.get(id, id)` of the previous assessment is
+    carried (value or N/A with its justification, comment, and links to the same evidence
+    files) when it still fits the criterion; `sources` maps new ids to old ids across model
+    versions, None meaning "needs new input". Carried answers are marked `carried` until
+    someone saves (confirms) them. Answers that no longer fit are left unanswered.
+    """
+    target = model or model_for(previous)
+    assessment = Assessment.objects.create(
+        organisation=previous.organisation,
+        title=title.strip() or f"Assessment {timezone.localdate():%B %Y}",
+        model_id=target.id,
+        model_version=target.version,
+        model_hash=target.content_hash,
+        created_by=user,
+        previous=previous,
+    )
+    old_answers = {
+        a.criterion_id: a for a in previous.answers.prefetch_related("evidence").order_by()
+    }
+    carried: list[Answer] = []
+    for criterion in target.criteria:
+        source_id = sources.get(criterion.id, criterion.id) if sources else criterion.id
+        old = old_answers.get(source_id) if source_id else None
+        if old is None or not (old.is_answered or old.comment):
+            continue
+        raw = _raw_for_core(
+            value=old.value, na=old.na, justification=old.justification, comment=old.comment
+        )
+        try:
+            parse_answer(criterion, raw)
+        except InvalidValue:
+            continue  # the criterion changed type or no longer allows N/A: needs new input
+        carried.append(
+            Answer(
+                assessment=assessment,
+                criterion_id=criterion.id,
+                value=old.value if not old.na else None,
+                na=old.na,
+                justification=old.justification if old.na else "",
+                comment=old.comment,
+                carried=True,
+                carried_from=old.criterion_id,
+                version=1,
+                updated_by=user,
+            )
+        )
+    Answer.objects.bulk_create(carried)
+    saved = {a.criterion_id: a for a in assessment.answers.all()}
+    Evidence.objects.bulk_create(
+        Evidence(
+            answer=saved[answer.criterion_id],
+            token=secrets.token_hex(16),
+            file=evidence.file.name,
+            original_name=evidence.original_name,
+            content_type=evidence.content_type,
+            size=evidence.size,
+            uploaded_by=evidence.uploaded_by,
+        )
+        for answer in carried
+        for evidence in old_answers[answer.carried_from].evidence.all()
+    )
+    AnswerChange.objects.bulk_create(
+        AnswerChange(
+            answer=saved[answer.criterion_id],
+            changed_by=user,
+            old=Answer().snapshot(),
+            new=saved[answer.criterion_id].snapshot(),
+        )
+        for answer in carried
+    )
+    AssessmentEvent.objects.create(
+        assessment=assessment,
+        kind=EventKind.CREATED,
+        user=user,
+        reason=f"Started from {previous.title}: {len(carried)} answers carried forward.",
+    )
+    audit_record(
+        action="assessment.started_from",
+        actor=user,
+        organisation=previous.organisation,
+        target=assessment,
+        summary=f"{assessment.title} started from {previous.title}",
+        detail={
+            "previous": previous.pk,
+            "model_version": target.version,
+            "carried": len(carried),
+        },
+    )
     return assessment
 
 
@@ -138,9 +249,19 @@ class SavedAnswer:
     values_before: dict[str, AnswerValue]
 
 
-# Read for every answer of the assessment when saving one; the rest of the saved answer's row
+# Read for every answer of the assessment when saving one, in the model's field order (from_db
+# takes the values in that order); the rest of the saved answer's row
 # (who and when) is loaded only if shown unchanged or in a conflict, which are rare.
-_LIGHT_FIELDS = ("id", "criterion_id", "value", "na", "justification", "comment", "version")
+_LIGHT_FIELDS = (
+    "id",
+    "criterion_id",
+    "value",
+    "na",
+    "justification",
+    "comment",
+    "carried",
+    "version",
+)
 _ANSWER_LOADED = ("id", "assessment_id", *_LIGHT_FIELDS[1:])
 
 
@@ -236,19 +357,32 @@ def _answer_save(
         answer.value, answer.na, answer.justification = parsed, False, ""
     answer.comment = comment
     new = answer.snapshot()
-    if new == old:
+    if new == old and not answer.carried:
         return SavedAnswer(answer, before)
+    # Saving a carried answer confirms it, changed or not; the version moves so that other
+    # open pages see the confirmation as a change.
+    answer.carried = False
     answer.version += 1
     answer.updated_by = user
     if new_row:
         answer.save(force_insert=True)
     else:
         answer.save(update_fields=_ANSWER_FIELDS)
-    AnswerChange.objects.create(answer=answer, changed_by=user, old=old, new=new)
+    if new != old:
+        AnswerChange.objects.create(answer=answer, changed_by=user, old=old, new=new)
     return SavedAnswer(answer, before)
 
 
-_ANSWER_FIELDS = ("value", "na", "justification", "comment", "version", "updated_by", "updated_at")
+_ANSWER_FIELDS = (
+    "value",
+    "na",
+    "justification",
+    "comment",
+    "carried",
+    "version",
+    "updated_by",
+    "updated_at",
+)
 
 
 def assessment_result(assessment: Assessment) -> Result:
@@ -266,8 +400,15 @@ def _benchmark_refresh(assessment: Assessment) -> None:
 def assessment_rescore(*, assessment: Assessment, result: Result | None = None) -> bool:
     """Store the denormalised result; True when a previously stored stage changed.
 
-    A submitted or validated assessment's new result also refreshes the benchmark row.
+    A submitted or validated assessment's new result also refreshes the benchmark row. For a
+    validated assessment the result is the validated one (`validation.selectors.validated_result`).
     """
+    if result is None and assessment.status == Status.VALIDATED:
+        # A validated assessment's stored result is the validated one (accepted criteria
+        # only), so benchmarks and `diam rescore` carry the validated stage.
+        from diam.web.validation.selectors import validated_result
+
+        result = validated_result(assessment)
     result = result or assessment_result(assessment)
     changed = assessment.stage is not None and assessment.stage != result.stage
     assessment.stage = result.stage
@@ -314,6 +455,11 @@ def assessment_reopen(*, assessment: Assessment, user: User, reason: str) -> Ass
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if locked.status != Status.SUBMITTED:
         raise AssessmentLocked(f"Only a submitted assessment can be reopened ({locked.status}).")
+    from diam.web.validation.selectors import reopen_refusal
+
+    refusal = reopen_refusal(locked)
+    if refusal:
+        raise AssessmentLocked(refusal)
     locked.status = Status.DRAFT
     locked.save(update_fields=["status", "updated_at"])
     _benchmark_refresh(locked)  # back to the previous submitted assessment, or out
@@ -328,6 +474,8 @@ def section_assign(
     *, assessment: Assessment, focus_area: str, users: list[User]
 ) -> list[SectionAssignment]:
     """Replace the contributors assigned to one focus area of an assessment."""
+    if assessment.status == Status.VALIDATED:
+        raise AssessmentLocked(f"{assessment.title} is validated; nothing of it can change.")
     model = model_for(assessment)
     if focus_area not in {f.code for f in model.manifest.focus_areas}:
         raise ValueError(f"Unknown focus area {focus_area}.")
@@ -372,6 +520,12 @@ def _sniff(head: bytes, name: str) -> str:
     )
 
 
+def evidence_content_type(head: bytes, name: str) -> str:
+    """The accepted content type of a file from its first bytes and name (the same rules as an
+    upload); raises `EvidenceRejected` for a type that is not accepted."""
+    return _sniff(head, name)
+
+
 ACCEPTED_EVIDENCE = ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.pptx,.odt,.ods,.txt,.csv"
 
 
@@ -384,6 +538,18 @@ def evidence_add(
         raise AssessmentLocked(f"{locked.title} is {locked.get_status_display().lower()}.")
     if criterion_id not in model_for(locked).criteria_by_id:
         raise EvidenceRejected(f"{criterion_id} is not a criterion of this model.")
+    return evidence_store(assessment=locked, criterion_id=criterion_id, upload=upload, user=user)
+
+
+def evidence_store(
+    *, assessment: Assessment, criterion_id: str, upload: UploadedFile, user: User
+) -> Evidence:
+    """Check an uploaded file (size, type by content) and attach it to one criterion's answer.
+
+    No lock or status check: callers decide whether the assessment may take a file
+    (`evidence_add` for drafts; the validation app's evidence request for one criterion of a
+    submitted assessment). Raises `EvidenceRejected` before anything is written.
+    """
     name = (upload.name or "evidence").rsplit("/", 1)[-1][:200]
     limit = settings.EVIDENCE_MAX_BYTES
     if upload.size is None or upload.size > limit:
@@ -394,7 +560,7 @@ def evidence_add(
     head = upload.read(2048)
     upload.seek(0)
     content_type = _sniff(head, name)
-    answer, _ = Answer.objects.get_or_create(assessment=locked, criterion_id=criterion_id)
+    answer, _ = Answer.objects.get_or_create(assessment=assessment, criterion_id=criterion_id)
     evidence = Evidence(
         answer=answer,
         token=secrets.token_hex(16),
@@ -421,6 +587,9 @@ def evidence_remove(*, assessment: Assessment, token: str, user: User) -> Eviden
     evidence = Evidence.objects.select_related("answer").get(token=token, answer__assessment=locked)
     storage, path = evidence.file.storage, evidence.file.name
     evidence.delete()
+    # Assessments started from this one share the stored file (assessment_start_from keeps
+    # evidence links); it goes only with the last row that names it.
+    shared = Evidence.objects.filter(file=path).exists()
     AssessmentEvent.objects.create(
         assessment=locked,
         kind=EventKind.EVIDENCE_REMOVED,
@@ -430,7 +599,8 @@ def evidence_remove(*, assessment: Assessment, token: str, user: User) -> Eviden
     # The file goes only once the removal is committed, so a rollback never leaves a row whose
     # file is lost. robust: the row is already gone by then; a file that cannot be deleted is
     # an orphan to log, not an error to show the user for a removal that happened.
-    transaction.on_commit(lambda: storage.delete(path), robust=True)
+    if not shared:
+        transaction.on_commit(lambda: storage.delete(path), robust=True)
     return evidence
 
 

@@ -589,8 +589,12 @@ def assign(request: HttpRequest, assessment_id: int) -> HttpResponse:
             fa.code: [by_id[i] for i in request.POST.getlist(f"fa-{fa.code}") if i in by_id]
             for fa in model.manifest.focus_areas
         }
-        sections_assign(assessment=assessment, assignments=assignments)
-        messages.success(request, "Section assignments saved.")
+        try:
+            sections_assign(assessment=assessment, assignments=assignments)
+        except AssessmentLocked as exc:  # validated: nothing of it changes
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Section assignments saved.")
         return redirect("assessment_assign", assessment_id=assessment.pk)
     matrix = selectors.assignment_matrix(assessment=assessment)
     rows = [

@@ -34,6 +34,8 @@ DEMO_USERS = (
     ("viewer@demo.example.org", "Vera Viewer (demo)", Role.VIEWER),
 )
 PROGRAMME_ADMIN = ("programme@demo.example.org", "Pat Programme (demo)")
+# A validator of the programme (a member of no organisation), to try the validation workflow.
+VALIDATOR = ("validator@demo.example.org", "Val Validator (demo)")
 # The demo organisation's country gets extra peers (besides its share in diam.demo.COUNTRIES)
 # so that, with a few hundred organisations, its country group passes k and shows figures.
 DEMO_COUNTRY = "NL"
@@ -64,6 +66,7 @@ def _logins() -> tuple[tuple[str, str, str], ...]:
         (e, DEMO_PASSWORD, f"{role.label} of {DEMO_ORGANISATION}") for e, _, role in DEMO_USERS
     ]
     people.append((PROGRAMME_ADMIN[0], DEMO_PASSWORD, "programme admin (Django admin at /admin/)"))
+    people.append((VALIDATOR[0], DEMO_PASSWORD, "validator of the programme"))
     return tuple(people)
 
 
@@ -98,6 +101,7 @@ def demo_load(
         for email, name, _ in DEMO_USERS:
             _user(email, name)
         _user(*PROGRAMME_ADMIN)
+        _user(*VALIDATOR, programme_role=ProgrammeRole.VALIDATOR)
         benchmark_entries_rebuild()  # cheap; repairs rows of a database made before benchmarks
         benchmark_release_cut_if_due(population=Population.DEMO)
         return DemoSummary(
@@ -118,6 +122,7 @@ def demo_load(
                 is_staff=True,
                 is_superuser=True,
             )
+            _user(*VALIDATOR, programme_role=ProgrammeRole.VALIDATOR)
         batch = 200
         for start in range(0, organisations, batch):
             with transaction.atomic():
