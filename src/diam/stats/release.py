@@ -303,6 +303,21 @@ def _atoms(rows: Iterable[Entry], family: str) -> Counter[AttrKey]:
     return Counter(attrs_of(e) for e in rows if contribution(family, e) is not None)
 
 
+def _all_atoms(rows: Iterable[Entry], focus_areas: Sequence[str]) -> dict[str, Counter[AttrKey]]:
+    """Every family's atoms in one pass over the rows."""
+    out: dict[str, Counter[AttrKey]] = {STAGE: Counter()}
+    areas = [(code, out.setdefault(area_family(code), Counter())) for code in focus_areas]
+    stage = out[STAGE]
+    for e in rows:
+        key = attrs_of(e)
+        stage[key] += 1
+        values = e.focus_areas
+        for code, counter in areas:
+            if values.get(code) is not None:
+                counter[key] += 1
+    return out
+
+
 @dataclass
 class _Classes:
     """The rows of an earlier release j and now, split for one family (module docstring)."""
@@ -352,7 +367,9 @@ class _Earlier:
             fam: [group_of_key(key) for key in sorted(published.shown.get(fam, ()))]
             for fam in families
         }
-        self.atoms = {fam: _atoms(published.population, fam) for fam in families}
+        self.atoms = _all_atoms(
+            published.population, [f.removeprefix(AREA_PREFIX) for f in families if f != STAGE]
+        )
         # Organisations whose row differs between this release and the previous one.
         self.differs = {
             org
@@ -384,8 +401,22 @@ class _Earlier:
 
 
 def _differs(before: Entry | None, after: Entry | None, focus_areas: Sequence[str]) -> bool:
+    """Whether two rows of one organisation differ in anything a figure depends on."""
     if before is None or after is None:
         return before is not after
+    if (
+        before.stage != after.stage
+        or before.core_stage != after.core_stage
+        or before.branches != after.branches
+        or before.validated != after.validated
+        or before.region != after.region
+        or before.country != after.country
+        or before.org_type != after.org_type
+        or before.size_band != after.size_band
+    ):
+        return True
+    if before.focus_areas == after.focus_areas:
+        return False
     return signature(before, focus_areas) != signature(after, focus_areas)
 
 
@@ -429,6 +460,7 @@ class _Cut:
     def accept(
         self,
         now: Mapping[int, Entry],
+        now_atoms: Counter[AttrKey],
         pending: set[int],
         fam: str,
         previous: Sequence[PeerGroup],
@@ -441,7 +473,7 @@ class _Cut:
             checks.append((same, earlier.groups[fam]))
             checks.append((changed, []))
         if not self.earlier:
-            checks.append((_atoms(now.values(), fam), []))
+            checks.append((now_atoms, []))
         accepted: list[PeerGroup] = []
         pending_groups = [*previous, *new]
         i, step = 0, len(pending_groups)
@@ -505,11 +537,12 @@ def cut_release(
         if not culprits:
             break
         # Hold back the changes of the organisations in those groups (before or after).
+        in_culprits = _Members(culprits)
         touching = {
             org
             for org in pending
             for row in (frozen.get(org), live_rows.get(org))
-            if row is not None and any(g.contains(_view(attrs_of(row))) for g in culprits)
+            if row is not None and in_culprits.of(attrs_of(row))
         }
         pending -= touching or set(pending)
     rows = sorted(now.values(), key=lambda e: e.organisation_id)
@@ -521,14 +554,17 @@ def cut_release(
     for e in rows:
         for gk in members.of(attrs_of(e)):
             member_rows[gk].append(e)
+    # One aggregate per group (counts per stage, branch and focus-area value), in C-level passes.
+    aggregates = {g.key: Aggregate.of(member_rows[g.key]) for g in groups}
+    everyone = aggregates[GLOBAL.key]
     before = history[-1].shown if history else {}
+    now_atoms = _all_atoms(rows, focus_areas) if not history else {}
     shown: dict[str, set[str]] = {}
     for fam in families:
-        size: Counter[str] = Counter()
-        for e in rows:
-            if contribution(fam, e) is not None:
-                for gk in members.of(attrs_of(e)):
-                    size[gk] += 1
+        code = fam.removeprefix(AREA_PREFIX)
+        size: Counter[str] = Counter(
+            {key: agg.n if fam == STAGE else agg.focus_n(code) for key, agg in aggregates.items()}
+        )
         eligible = [
             g
             for g in groups
@@ -538,6 +574,7 @@ def cut_release(
         was = before.get(fam, frozenset())
         accepted = cut.accept(
             now,
+            now_atoms.get(fam, Counter()),
             pending,
             fam,
             _order([g for g in eligible if g.key in was], size),
@@ -548,13 +585,12 @@ def cut_release(
     # 3. Figures and records.
     records: dict[str, GroupRecord] = {}
     for g in groups:
-        rows_g = member_rows[g.key]
         recs: dict[str, Record] = {}
         for fam in families:
             if fam != STAGE and g == VALIDATED_GROUP:
                 continue
             if g.key in shown[fam]:
-                figures = _figures(g, fam, rows_g, rows, k, branches)
+                figures = _figures(g, fam, aggregates[g.key], everyone, k, branches)
                 since = number
                 if previous is not None:
                     old = previous.groups.get(g.key)
@@ -567,7 +603,8 @@ def cut_release(
                         since = old_rec.since
                 recs[fam] = Record(figures, since)
             else:
-                contributors = sum(1 for e in rows_g if contribution(fam, e) is not None)
+                agg = aggregates[g.key]
+                contributors = agg.n if fam == STAGE else agg.focus_n(fam.removeprefix(AREA_PREFIX))
                 if fam != STAGE and g.key not in shown[STAGE]:
                     reason = recs[STAGE].reason or too_few(k)
                 elif contributors < k:
@@ -590,22 +627,17 @@ def cut_release(
 def _figures(
     g: PeerGroup,
     fam: str,
-    rows_g: Sequence[Entry],
-    rows: Sequence[Entry],
+    agg: Aggregate,
+    everyone: Aggregate,
     k: int,
     branches: Sequence[str],
 ) -> Figures:
     if g == VALIDATED_GROUP:
-        return split_figures(Aggregate.of(rows), k)
+        return split_figures(everyone, k)
     if fam == STAGE:
-        return stage_figures(Aggregate.of(rows_g), k=k, branches=branches)
+        return stage_figures(agg, k=k, branches=branches)
     code = fam.removeprefix(AREA_PREFIX)
-    counts: Counter[float] = Counter()
-    for e in rows_g:
-        value = e.focus_areas.get(code)
-        if value is not None:
-            counts[float(value)] += 1
-    return area_figures(counts, k=k, code=code)
+    return area_figures(agg.focus.get(code, {}), k=k, code=code)
 
 
 def _hidden(

@@ -19,8 +19,10 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django_countries import countries
 
 from diam.model.schema import Model
@@ -59,6 +61,12 @@ from diam.web.benchmarks.models import (
 )
 
 GROUP_CACHE_SIZE = 20_000  # parsed groups of immutable releases kept per process
+
+
+def _one(queryset: QuerySet[Any]) -> Any:
+    """The row of a lookup by a unique key, or None. Not `.first()`: its ORDER BY id can make
+    PostgreSQL walk the primary key index of a large table instead of using the unique one."""
+    return next(iter(queryset.order_by()[:1]), None)
 
 
 # --- releases -----------------------------------------------------------------------------------
@@ -252,7 +260,7 @@ def organisation_benchmark(
     model = shipped_model(model_id)
     k = settings.DIAM_BENCHMARK_K
     population, why = _population_for(organisation)
-    own_row = BenchmarkEntry.objects.filter(organisation=organisation, model_id=model.id).first()
+    own_row = _one(BenchmarkEntry.objects.filter(organisation=organisation, model_id=model.id))
     if population is None:
         return OrganisationBenchmark(organisation, model, k, None, why, own_row=own_row)
     release = latest_release(model_id=model.id, population=population)
@@ -268,9 +276,9 @@ def organisation_benchmark(
             own = services.entry_of(own_row)
         else:
             other_major = own_row.model_version
-    member = BenchmarkReleaseMember.objects.filter(
-        release=release, organisation_id=organisation.pk
-    ).first()
+    member = _one(
+        BenchmarkReleaseMember.objects.filter(release=release, organisation_id=organisation.pk)
+    )
     attributes: PeerAttributes
     if member is not None:
         attributes = services.entry_of(member)  # its place in the release, not its settings now

@@ -9,12 +9,16 @@ from diam.web.verification.models import OrganisationVerification, Status
 
 
 def is_verified(organisation: Organisation) -> bool:
-    row = OrganisationVerification.objects.filter(organisation=organisation).first()
-    return row is not None and row.verified
+    return OrganisationVerification.objects.filter(
+        organisation=organisation, status=Status.VERIFIED
+    ).exists()
 
 
 def verification_of(organisation: Organisation) -> OrganisationVerification | None:
-    return OrganisationVerification.objects.filter(organisation=organisation).first()
+    return next(
+        iter(OrganisationVerification.objects.filter(organisation=organisation).order_by()[:1]),
+        None,
+    )
 
 
 def queue(status: str = Status.PENDING) -> QuerySet[OrganisationVerification]:
