@@ -712,11 +712,15 @@ def _meta_date(file: Path, meta: dict[str, Any]) -> date:
         fail(f"{file}: meta.assessment_date must be a date like 2025-03-31, got {raw!r}.")
 
 
-# Data in and out (diam.cli_exchange imports helpers from here, so it is registered last).
-from diam.cli_exchange import export, import_, questionnaire, workbook  # noqa: E402
-
-for _command in (export, import_, workbook, questionnaire):
-    main.add_command(_command)
-
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    # `python -m diam.cli` runs this file as __main__; diam.cli_exchange imports its helpers
+    # from the real diam.cli module, so run that one (it registers every command).
+    from diam.cli import main as _main
+
+    _main()
+else:
+    # Data in and out (diam.cli_exchange imports helpers from here, so it is registered last).
+    from diam.cli_exchange import export, import_, questionnaire, workbook
+
+    for _command in (export, import_, workbook, questionnaire):
+        main.add_command(_command)
