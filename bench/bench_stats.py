@@ -1,100 +1,113 @@
-"""Time `benchmark_for` (pure benchmark statistics with disclosure control) at 1k/10k/100k rows.
+"""Time `cut_release` (pure: a release with the guard over every group and every earlier release)
+at 1k / 10k / 100k rows.
 
-Synthetic, realistic rows: countries nested in regions, four organisation types, five size
-bands, ten focus areas of about eight criteria each (so percentages take few distinct values),
-some focus areas without a value, one in five organisations validated. Prints the median of a
-few runs for one organisation's benchmark, the same from pre-grouped aggregates (what the web
-layer can get from SQL GROUP BY), and the programme-wide statistics.
+Synthetic, realistic rows (diam.demo's organisations: 31 countries in 12 regions weighted like the
+programme's early population, four types, beds or exams for the size band; ten focus areas of
+about eight criteria each, so percentages take few distinct values; one in five validated). Per
+size: the first release, then a second and a third each after 5 % of the organisations changed
+their result (a month of resubmissions), checked against the earlier releases. A release is cut
+once a month (or on command) by a batch job, never on a page request's hot path; the figure to
+watch is that it stays in seconds at 100k.
 """
 
 from __future__ import annotations
 
 import random
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from diam.stats import (  # noqa: E402
-    SIZE_BANDS,
-    SIZE_UNKNOWN,
-    Aggregate,
-    Entry,
-    benchmark_for,
-    benchmark_from_aggregates,
-    programme_statistics,
-)
+from diam.demo import draw_stage, synthetic_organisation  # noqa: E402
+from diam.regions import region_for  # noqa: E402
+from diam.stats import Entry, cut_release, size_band  # noqa: E402
 
 CODES = ("SI", "HX", "WS", "PU", "DS", "CD", "QS", "AA", "PE", "PM")
-TYPES = ("hospital", "hospital", "imaging_centre", "network", "other")
-REGIONS = {f"Region {r}": [f"C{r}{c}" for c in range(8)] for r in "ABCDEF"}
+SIZES = (1_000, 10_000, 100_000)
+
+
+def focus(rng: random.Random, stage: int) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for code in CODES:
+        total = rng.choice((7, 8, 9))
+        met = min(total, max(0, round(rng.gauss(stage * total / 7, 1.5))))
+        out[code] = None if rng.random() < 0.05 else round(100 * met / total, 1)
+    return out
 
 
 def entries(n: int, seed: int = 1) -> list[Entry]:
     rng = random.Random(seed)
-    regions = list(REGIONS)
     rows = []
     for i in range(n):
-        region = rng.choice(regions)
-        stage = min(7, max(0, round(rng.gauss(3, 1.6))))
-        mastered = frozenset(rng.sample("ABC", stage - 4)) if stage > 4 else frozenset()
-        focus: dict[str, float | None] = {}
-        for code in CODES:
-            total = rng.choice((7, 8, 9))
-            met = min(total, max(0, round(rng.gauss(stage * total / 7, 1.5))))
-            focus[code] = None if rng.random() < 0.05 else round(100 * met / total, 1)
+        spec = synthetic_organisation(rng, i)
+        stage = draw_stage(rng)
         rows.append(
             Entry(
                 organisation_id=i,
                 stage=stage,
                 core_stage=min(stage, 4),
-                branches=mastered,
-                focus_areas=focus,
+                branches=frozenset("ABC"[: max(0, stage - 4)]),
+                focus_areas=focus(rng, stage),
                 validated=rng.random() < 0.2,
-                region=region,
-                country=rng.choice(REGIONS[region]),
-                org_type=rng.choice(TYPES),
-                size_band=rng.choice((*SIZE_BANDS, SIZE_UNKNOWN)),
-                assessed_on=date(2021 + rng.randrange(5), rng.randrange(1, 13), 1),
+                region=region_for(spec.country),
+                country=spec.country,
+                org_type=spec.org_type,
+                size_band=size_band(spec.beds, spec.annual_exams),
+                assessed_on=date(2026, 1, 1),
             )
         )
     return rows
 
 
-def timed(fn: Callable[[], object], repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs) * 1000
+def changed(rows: list[Entry], share: float, seed: int) -> list[Entry]:
+    rng = random.Random(seed)
+    out = list(rows)
+    for i in rng.sample(range(len(out)), int(len(out) * share)):
+        stage = draw_stage(rng)
+        e = out[i]
+        out[i] = Entry(
+            organisation_id=e.organisation_id,
+            stage=stage,
+            core_stage=min(stage, 4),
+            branches=frozenset("ABC"[: max(0, stage - 4)]),
+            focus_areas=focus(rng, stage),
+            validated=e.validated,
+            region=e.region,
+            country=e.country,
+            org_type=e.org_type,
+            size_band=e.size_band,
+            assessed_on=e.assessed_on,
+        )
+    return out
 
 
 def main() -> None:
-    print(f"{'rows':>8}  {'benchmark_for':>14}  {'from aggregates':>16}  {'programme':>10}")
-    baseline = None
-    for n in (1_000, 10_000, 100_000):
-        rows = entries(n)
-        own = rows[0]
-        repeat = 15 if n <= 10_000 else 5
-        t_rows = timed(lambda: benchmark_for(rows, own), repeat)  # noqa: B023
-        grouped: dict[tuple[str, str, str, str], list[Entry]] = {}
-        for e in rows:
-            grouped.setdefault((e.region, e.country, e.org_type, e.size_band), []).append(e)
-        aggregates = {key: Aggregate.of(group) for key, group in grouped.items()}
-        t_aggs = timed(
-            lambda: benchmark_from_aggregates(aggregates, own, own_entry=own),  # noqa: B023
-            repeat,
-        )
-        t_prog = timed(lambda: programme_statistics(rows, k=5), repeat)  # noqa: B023
-        baseline = baseline or t_rows
+    print("cut_release, k = 5: the first release, then two more after 5 % changes each")
+    for n in SIZES:
+        live = entries(n)
+        releases = []
+        times = []
+        for step in range(3):
+            if step:
+                live = changed(live, 0.05, seed=step)
+            start = time.perf_counter()
+            release = cut_release(
+                number=step + 1,
+                live=live,
+                history=[r.published() for r in releases],
+                k=5,
+                focus_areas=CODES,
+                previous=releases[-1] if releases else None,
+            )
+            times.append(time.perf_counter() - start)
+            releases.append(release)
+        last = releases[-1]
         print(
-            f"{n:>8}  {t_rows:>11.1f} ms  {t_aggs:>13.1f} ms  {t_prog:>7.1f} ms"
-            f"   ({t_rows / baseline:.1f}x the 1k time)"
+            f"{n:>7,} rows: {times[0]:.1f} s, {times[1]:.1f} s, {times[2]:.1f} s; "
+            f"{len(last.shown('stage'))} of {len(last.groups)} groups shown; "
+            f"{last.held_back} changes held back in the third"
         )
 
 

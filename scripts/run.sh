@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${VENV:-.venv}/bin
 export DIAM_DEBUG=${DIAM_DEBUG:-1}
+# Demo figures are shown only in demo mode (labelled); a real deployment leaves it off.
+export DIAM_DEMO_MODE=${DIAM_DEMO_MODE:-1}
 mkdir -p data
 
 "$BIN/diam" model check models/radiology

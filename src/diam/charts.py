@@ -48,13 +48,14 @@ PALETTE = {
 
 @dataclass(frozen=True, slots=True)
 class BoxStats:
-    """A disclosure-safe distribution summary: quartiles, range and the number of values."""
+    """A disclosure-safe distribution summary: quartiles and the number of values.
+
+    No minimum or maximum: each is one organisation's value (docs/benchmarks.md §3).
+    """
 
     p25: float
     median: float
     p75: float
-    minimum: float
-    maximum: float
     n: int
 
 
@@ -490,7 +491,7 @@ def box_plot_svg(
     unit: str = "%",
     reasons: Sequence[str | None] | None = None,
 ) -> str:
-    """Box plots (p25-p75 box, median line, min-max whiskers) with the organisation as a dot.
+    """Box plots (p25-p75 box, median line, no whiskers) with the organisation as a dot.
 
     A row whose box is `None` is suppressed by disclosure control and says so: "fewer than `k`
     organisations", or the row's own reason from `reasons` (aligned with `rows`) when given,
@@ -521,7 +522,7 @@ def box_plot_svg(
         else:
             desc_parts.append(
                 f"{label}: median {fmt(box.median)}, quartiles {fmt(box.p25)}-{fmt(box.p75)}, "
-                f"range {fmt(box.minimum)}-{fmt(box.maximum)}, n={box.n}{mine}"
+                f"n={box.n}{mine}"
             )
     out = [
         _open(
@@ -544,7 +545,7 @@ def box_plot_svg(
     out.append(
         f'<rect x="{_n(x0)}" y="6" width="14" height="10" fill="{PRIMARY_LIGHT}" '
         f'stroke="{PRIMARY}"/>'
-        + _text(x0 + 19, 15, "Peers: quartiles, median, range", size=10)
+        + _text(x0 + 19, 15, "Peers: quartiles and median", size=10)
         + f'<circle cx="{_n(x0 + 220)}" cy="11" r="4.5" fill="{PEER}"/>'
         + _text(x0 + 229, 15, "This organisation", size=10)
     )
@@ -574,15 +575,6 @@ def box_plot_svg(
                 )
             )
         else:
-            out.append(
-                f'<line x1="{_n(sx(box.minimum))}" y1="{_n(mid)}" x2="{_n(sx(box.maximum))}" '
-                f'y2="{_n(mid)}" stroke="{PRIMARY}" stroke-width="1.3"/>'
-            )
-            for end in (box.minimum, box.maximum):
-                out.append(
-                    f'<line x1="{_n(sx(end))}" y1="{_n(mid - 6)}" x2="{_n(sx(end))}" '
-                    f'y2="{_n(mid + 6)}" stroke="{PRIMARY}" stroke-width="1.3"/>'
-                )
             out.append(
                 f'<rect x="{_n(sx(box.p25))}" y="{_n(mid - 9)}" '
                 f'width="{_n(max(sx(box.p75) - sx(box.p25), 1))}" height="18" '

@@ -513,6 +513,62 @@ def reports_cleanup() -> None:
     )
 
 
+@main.group("benchmarks")
+def benchmarks() -> None:
+    """Benchmark releases (docs/benchmarks.md)."""
+
+
+@benchmarks.command("release")
+@click.option("--model", "model_id", default=DEFAULT_MODEL_ID, show_default=True)
+@click.option(
+    "--population",
+    type=click.Choice(["real", "demo"]),
+    default="real",
+    show_default=True,
+    help="Verified organisations, or the synthetic demo ones.",
+)
+@click.option("--if-due", is_flag=True, help="Only when the schedule says one is due (for cron).")
+def benchmarks_release(model_id: str, population: str, if_due: bool) -> None:
+    """Cut the next benchmark release and print what it published."""
+    _django()
+    from diam.paths import UnknownModel
+    from diam.web.benchmarks.services import benchmark_release_cut, benchmark_release_cut_if_due
+
+    try:
+        if if_due:
+            release = benchmark_release_cut_if_due(model_id=model_id, population=population)
+            if release is None:
+                click.echo("No release is due.")
+                return
+        else:
+            release = benchmark_release_cut(model_id=model_id, population=population)
+    except UnknownModel as exc:
+        fail(str(exc))
+    shown = release.groups.filter(shown=True).count()
+    click.echo(
+        f"Published {release.key} ({release.cut_at:%Y-%m-%d %H:%M}): {release.organisations} "
+        f"organisations, {shown} of {release.groups.count()} groups shown, "
+        f"{release.held_back} changes held back."
+    )
+
+
+@benchmarks.command("list")
+@click.option("--model", "model_id", default=DEFAULT_MODEL_ID, show_default=True)
+def benchmarks_list(model_id: str) -> None:
+    """The releases of a model, newest first."""
+    _django()
+    from diam.web.benchmarks.models import BenchmarkRelease
+
+    rows = BenchmarkRelease.objects.filter(series__model_id=model_id).order_by("-cut_at")
+    if not rows:
+        click.echo("No release yet.")
+    for r in rows:
+        click.echo(
+            f"{r.key:<32} {r.cut_at:%Y-%m-%d %H:%M}  {r.organisations:>7} organisations  "
+            f"{r.held_back:>6} held back  {r.get_trigger_display()}"
+        )
+
+
 # --- recognition: signing keys and credential verification --------------------------------
 
 

@@ -20,6 +20,7 @@ def test_demo_admin_downloads_the_report_and_sees_peer_benchmarks(
     # No background worker runs here: the "being prepared" page renders the file itself after
     # this wait (one second instead of five).
     settings.REPORT_WORKER_WAIT_SECONDS = 1
+    settings.DIAM_DEMO_MODE = True  # demo figures are shown only in demo mode (what make run does)
     demo_load(organisations=60, seed=5)
     base = live_server.url
     page.goto(f"{base}/login/")
@@ -50,6 +51,8 @@ def test_demo_admin_downloads_the_report_and_sees_peer_benchmarks(
     page.get_by_role("link", name="Benchmarks").first.click()
     expect(page.locator("svg").first).to_be_visible()
     expect(page.get_by_text(re.compile(r"n\s*=\s*\d+")).first).to_be_visible()
+    expect(page.get_by_text("Demo data.").first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Benchmark release 1 of")).first).to_be_visible()
     assert axe_violations(page) == []
 
     # The pilot two years ago is on model 1.0.0: preview the move to 2.0.0, then start it.

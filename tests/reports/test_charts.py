@@ -27,7 +27,7 @@ STAGES = [
     ("4", "Integrated", None, False),
 ]
 BRANCHES = [("A", "Exchange", 10.0, False), ("B", "Decision support", 100.0, True)]
-BOX = BoxStats(p25=40, median=55, p75=70, minimum=10, maximum=95, n=12)
+BOX = BoxStats(p25=40, median=55, p75=70, n=12)
 
 
 def charts_with(label: str) -> dict[str, Callable[[], str]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence, Set
-from itertools import product
+from itertools import combinations, product
+from typing import Any
 
 
 def atoms_of(sets: Sequence[Set[int]]) -> dict[int, int]:
@@ -84,4 +85,41 @@ def small_combination(sets: Sequence[Set[int]], k: int) -> tuple[int, ...] | Non
         )
         if 0 < support < k:
             return coefficients
+    return None
+
+
+def release_leak(releases: Sequence[Any], family: str, k: int) -> tuple[int, ...] | None:
+    """Over the figures of every given release: organisations (fewer than k) that some
+    combination of the shown groups' member sums isolates, or None.
+
+    Each organisation's row in a release is a variable; a row equal in two releases (same
+    attributes, same contribution to the family) is the same variable there. A combination of
+    the shown sets isolates a set D of organisations when it vanishes on every variable of the
+    others and not on all of D's: removing D's variables lowers the rank (exact, rationals).
+    """
+    from diam.stats.release import attrs_of, contribution
+
+    sets: set[frozenset[tuple[Any, ...]]] = set()
+    for release in releases:
+        for key in release.shown(family):
+            group = release.groups[key].group
+            members = frozenset(
+                (e.organisation_id, attrs_of(e), contribution(family, e))
+                for e in release.population
+                if group.contains(e) and contribution(family, e) is not None
+            )
+            if members:
+                sets.add(members)
+    family_sets = list(sets)
+    elements = sorted(set().union(*family_sets)) if family_sets else []
+    if not elements:
+        return None
+    columns = {el: [1 if el in s else 0 for s in family_sets] for el in elements}
+    full = _rank([columns[el] for el in elements])
+    orgs = sorted({el[0] for el in elements})
+    for size in range(1, k):
+        for chosen in combinations(orgs, size):
+            out = set(chosen)
+            if _rank([columns[el] for el in elements if el[0] not in out]) < full:
+                return chosen
     return None

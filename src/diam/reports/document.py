@@ -80,6 +80,7 @@ class FocusAreaRow:
     total: int
     percent: float | None
     peer_median: float | None
+    peer_n: int | None = None  # organisations the peer median is computed from
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +224,15 @@ def build_report(
 
     peers = dict(peer_medians or {})
     focus_rows = tuple(
-        FocusAreaRow(f.code, f.name, f.met, f.total, f.percent, peers.get(f.code))
+        FocusAreaRow(
+            f.code,
+            f.name,
+            f.met,
+            f.total,
+            f.percent,
+            peers.get(f.code),
+            benchmark.area_n(f.code) if benchmark is not None else None,
+        )
         for f in result.focus_areas
     )
     stages = tuple(

@@ -28,10 +28,12 @@ from diam.reports.render import (
     LEVEL,
     PERCENTILE_NOTE,
     benchmark_intro,
+    benchmark_position,
     benchmark_rows,
     format_date,
     format_datetime,
     number_text,
+    peer_text,
 )
 
 PRIMARY = RGBColor(0x1D, 0x4E, 0x89)
@@ -282,7 +284,14 @@ class DocxWriter:
             self._table(
                 ("Code", "Focus area", "Met", "Total", "Percent", "Peer median"),
                 [
-                    (f.code, f.name, f.met, f.total, pct_text(f.percent), pct_text(f.peer_median))
+                    (
+                        f.code,
+                        f.name,
+                        f.met,
+                        f.total,
+                        pct_text(f.percent),
+                        peer_text(f.peer_median, f.peer_n),
+                    )
                     for f in r.focus_areas
                 ],
                 (1.5, 7.4, 1.6, 1.6, 2.3, 3),
@@ -308,19 +317,18 @@ class DocxWriter:
         self._table(
             ("Figure", "Value"),
             [
+                ("Release", b.release or "—"),
                 ("Peer group", f"{b.group_label} ({b.n} organisations)"),
-                ("Median stage", f"{number_text(b.median_stage)} (n = {b.n})"),
+                (
+                    "Median stage",
+                    number_text(b.median_stage)
+                    + (f" (n = {b.median_stage_n})" if b.median_stage_n else ""),
+                ),
                 (
                     "This organisation",
                     "—" if b.own_stage is None else f"stage {b.own_stage} (latest submitted)",
                 ),
-                (
-                    "Percentile rank",
-                    "—"
-                    if b.own_stage is None
-                    else number_text(b.own_percentile)
-                    + (f" (n = {b.own_percentile_n} peers)" if b.own_percentile_n else ""),
-                ),
+                ("Position among peers", benchmark_position(b)),
             ],
             (5, 12.4),
         )

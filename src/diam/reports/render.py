@@ -62,12 +62,31 @@ def ladder_chart(report: Report) -> str:
     )
 
 
+def peer_text(value: float | None, n: int | None) -> str:
+    """A peer median with its n (`62.5% (n = 12)`), or `hidden`."""
+    if value is None:
+        return "hidden"
+    return f"{pct_text(value)} (n = {n})" if n is not None else pct_text(value)
+
+
 def radar_chart(report: Report) -> str:
     peer = [f.peer_median for f in report.focus_areas] if report.has_peer else None
+    b = report.benchmark
+    title = "Percent of criteria met per focus area"
+    if peer is not None and b is not None:
+        title += f"; dashed: the peer median of {b.group_label} (n per focus area)"
     return radar_svg(
-        axes=[(f.name, f.percent) for f in report.focus_areas],
+        axes=[
+            (
+                f"{f.name} (n = {f.peer_n})"
+                if peer is not None and f.peer_n is not None
+                else f.name,
+                f.percent,
+            )
+            for f in report.focus_areas
+        ],
         peer=peer,
-        title="Percent of criteria met per focus area",
+        title=title,
     )
 
 
@@ -292,7 +311,7 @@ def _focus_areas(report: Report) -> str:
         widths = [9, 45, 11, 11, 12, 12]
     rows = [
         [e(f.code), e(f.name), str(f.met), str(f.total), pct_text(f.percent)]
-        + ([pct_text(f.peer_median)] if peer else [])
+        + ([peer_text(f.peer_median, f.peer_n)] if peer else [])
         for f in report.focus_areas
     ]
     note = "" if peer else f'<p class="note">{e(report.peer_placeholder)}</p>'
@@ -313,23 +332,21 @@ def number_text(value: float | None) -> str:
 
 
 def benchmark_intro(report: Report, b: PeerSection) -> str:
+    release = f"{b.release}: " if b.release else ""
     return (
-        f"How {report.cover.organisation} compares with its peer group {b.group_label} "
+        f"{release}how {report.cover.organisation} compares with its peer group {b.group_label} "
         f"({b.n} organisations with a submitted or validated assessment that take part in "
-        f"benchmarking). Every figure is computed from at least {b.k} organisations; a hidden "
-        "figure says why."
+        f"benchmarking). Every figure is computed from at least {b.k} organisations and shows "
+        "its n; a hidden figure says why."
     )
 
 
 def benchmark_position(b: PeerSection) -> str:
     if b.own_stage is None:
         return "no submitted assessment"
-    if b.own_percentile is None:
-        return f"stage {b.own_stage}; percentile rank hidden"
-    return (
-        f"stage {b.own_stage}: percentile rank {number_text(b.own_percentile)} "
-        f"among {b.own_percentile_n} peers"
-    )
+    if b.own_band is None:
+        return f"stage {b.own_stage}; position hidden"
+    return f"stage {b.own_stage}: in the {b.own_band} of {b.own_band_n} organisations"
 
 
 def benchmark_rows(report: Report, b: PeerSection) -> list[tuple[str, str, str, str, str]]:
@@ -352,8 +369,8 @@ DEMO_NOTE = (
     "command), not real ones."
 )
 PERCENTILE_NOTE = (
-    "The percentile rank is the share of peers below the organisation's stage plus half of "
-    "those at the same stage (50 is the middle)."
+    "The position is the quarter of the peer group the organisation's stage is in, read from "
+    "the group's quartiles (P25, median, P75), so it says no more than the quartiles do."
 )
 
 
@@ -368,16 +385,18 @@ def _benchmark(report: Report) -> str:
         parts.append(f'<p class="note">{e(DEMO_NOTE)}</p>')
     parts += [
         '<div class="figures">',
-        _figure(f"{b.n}", f"organisations in {b.group_label}"),
-        _figure(number_text(b.median_stage), f"median stage (n = {b.n})"),
+        _figure(f"{b.n}", f"organisations in {b.group_label} (n = {b.n})"),
         _figure(
-            "—" if b.own_stage is None else f"Stage {b.own_stage}",
-            "this organisation (latest submitted)",
+            number_text(b.median_stage),
+            "median stage" + (f" (n = {b.median_stage_n})" if b.median_stage_n else ""),
         ),
         _figure(
-            number_text(b.own_percentile) if b.own_stage is not None else "—",
-            "percentile rank"
-            + (f" (n = {b.own_percentile_n} peers)" if b.own_percentile_n else ""),
+            "—" if b.own_stage is None else f"Stage {b.own_stage}",
+            "this organisation (latest submitted, its own value)",
+        ),
+        _figure(
+            (b.own_band or "hidden") if b.own_stage is not None else "—",
+            "position among peers" + (f" (n = {b.own_band_n})" if b.own_band_n else ""),
         ),
         "</div>",
     ]
@@ -690,9 +709,12 @@ def render_xlsx(report: Report) -> bytes:
     focus = workbook.create_sheet("Focus areas")
     write_table(
         focus,
-        ("Code", "Focus area", "Met", "Total", "Percent", "Peer median"),
-        [(f.code, f.name, f.met, f.total, f.percent, f.peer_median) for f in report.focus_areas],
-        (8, 44, 8, 8, 10, 12),
+        ("Code", "Focus area", "Met", "Total", "Percent", "Peer median", "Peer n"),
+        [
+            (f.code, f.name, f.met, f.total, f.percent, f.peer_median, f.peer_n)
+            for f in report.focus_areas
+        ],
+        (8, 44, 8, 8, 10, 12, 8),
     )
     _benchmark_sheet(workbook, report)
     gaps = workbook.create_sheet("Gaps")
@@ -796,10 +818,10 @@ def _benchmark_sheet(workbook: Workbook, report: Report) -> None:
         write_table(sheet, ("Benchmark",), [(report.benchmark_placeholder,)], (100,))
         return
     rows: list[tuple[object, ...]] = [
-        ("Peer group", b.group_label, "", "", b.n),
-        ("Median stage", "", "", b.median_stage, b.n),
-        ("This organisation", benchmark_position(b), "", b.own_stage, ""),
-        ("Percentile rank", "", "", b.own_percentile, b.own_percentile_n),
+        ("Release", b.release, "", "", ""),
+        ("Peer group", b.group_label, "", b.n, b.n),
+        ("Median stage", "", "", b.median_stage, b.median_stage_n),
+        ("This organisation", benchmark_position(b), b.own_stage, b.own_band, b.own_band_n),
     ]
     own = {f.code: f.percent for f in report.focus_areas}
     rows += [(a.code, a.name, own.get(a.code), a.median, a.n) for a in b.areas]

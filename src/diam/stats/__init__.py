@@ -1,35 +1,41 @@
 """Benchmark statistics and disclosure control (pure: no Django, no database, no clock).
 
-The web layer selects one row per organisation (`Entry`: its latest submitted or validated
-assessment of a model, for organisations that take part in benchmarking) and asks for
-
-- `benchmark_for(entries, own, k=5)`: the organisation's peer groups (`peer_groups_for`) with
-  every figure disclosure-checked, including the differencing guard across the groups;
-- `summarise(entries, k=5, own=None)`: the figures of one group with the per-figure rules;
-- `programme_statistics(entries, k=5)`: programme-wide counts and stages by region, country
-  and period (k=1 for programme admins).
+Peer figures are published as *releases* (`cut_release`): computed once over a frozen
+population of rows (`Entry`: an organisation's latest submitted or validated result and its
+peer attributes), for every group any organisation can open, and checked together, against
+every earlier release, so that no combination of figures of any pages, views and releases
+isolates fewer than k organisations. `view_for(release, attrs, own)` gives an organisation's
+groups with its own live values as percentile bands; `programme_statistics(release)` the
+public and programme figures.
 
 Every figure is a `Figure`: a value with its own n, or a `SuppressionReason` saying why it is
-hidden. The rules, the size bands and the percentile definitions are in docs/benchmarks.md and
-in the docstrings of `diam.stats.groups` (size bands), `diam.stats.figures` (percentiles) and
-`diam.stats.disclosure` (the rules and how the guard decides).
+hidden. The rules are in docs/benchmarks.md and in the docstrings of `diam.stats.release`
+(releases, over time), `diam.stats.guard` (the check over a release's groups),
+`diam.stats.figuresets` (the figures of a group: quartiles, bands, small cells),
+`diam.stats.disclosure` (small cells; the general exact check) and `diam.stats.groups` (size
+bands and peer groups).
 """
 
-from diam.stats.benchmark import (
-    AttributeKey,
-    Benchmark,
-    GroupBenchmark,
-    benchmark_for,
-    benchmark_from_aggregates,
-)
 from diam.stats.disclosure import guard_differencing, hidden_cells, leaks, share_hidden
 from diam.stats.figures import (
     Figure,
     Reason,
     SuppressionReason,
     ValueCounts,
-    percentile_rank,
     quantile,
+    too_few,
+)
+from diam.stats.figuresets import (
+    PERCENT_GRID,
+    STAGE_GRID,
+    AreaFigures,
+    Band,
+    SplitFigures,
+    SplitPair,
+    StageFigures,
+    band_of,
+    on_grid,
+    quartiles_need,
 )
 from diam.stats.groups import (
     BEDS_BOUNDS,
@@ -39,6 +45,8 @@ from diam.stats.groups import (
     SIZE_BAND_LABELS,
     SIZE_BANDS,
     SIZE_UNKNOWN,
+    STAGES,
+    VALIDATED_GROUP,
     Entry,
     OrgProfile,
     OwnOrganisation,
@@ -48,57 +56,88 @@ from diam.stats.groups import (
     select_members,
     size_band,
 )
-from diam.stats.programme import ProgrammeStatistics, StageRow, period_of, programme_statistics
-from diam.stats.summary import (
-    Aggregate,
-    GroupSummary,
-    SplitSummary,
-    StageSummary,
-    ValueSummary,
-    summarise,
-    summarise_aggregate,
+from diam.stats.guard import family_leaks, release_guard
+from diam.stats.programme import (
+    PeriodRow,
+    PlaceRow,
+    ProgrammeStatistics,
+    TimePoint,
+    over_time,
+    period_of,
+    programme_statistics,
 )
+from diam.stats.release import (
+    STAGE,
+    GroupRecord,
+    GroupView,
+    Published,
+    Record,
+    Release,
+    area_family,
+    cut_release,
+    families_of,
+    group_of_key,
+    view_for,
+)
+from diam.stats.summary import Aggregate
 
 __all__ = [
     "BEDS_BOUNDS",
     "DEFAULT_BRANCHES",
     "EXAMS_BOUNDS",
     "GLOBAL",
+    "PERCENT_GRID",
     "SIZE_BANDS",
     "SIZE_BAND_LABELS",
     "SIZE_UNKNOWN",
+    "STAGE",
+    "STAGES",
+    "STAGE_GRID",
+    "VALIDATED_GROUP",
     "Aggregate",
-    "AttributeKey",
-    "Benchmark",
+    "AreaFigures",
+    "Band",
     "Entry",
     "Figure",
-    "GroupBenchmark",
-    "GroupSummary",
+    "GroupRecord",
+    "GroupView",
     "OrgProfile",
     "OwnOrganisation",
     "PeerAttributes",
     "PeerGroup",
+    "PeriodRow",
+    "PlaceRow",
     "ProgrammeStatistics",
+    "Published",
     "Reason",
-    "SplitSummary",
-    "StageRow",
-    "StageSummary",
+    "Record",
+    "Release",
+    "SplitFigures",
+    "SplitPair",
+    "StageFigures",
     "SuppressionReason",
+    "TimePoint",
     "ValueCounts",
-    "ValueSummary",
-    "benchmark_for",
-    "benchmark_from_aggregates",
+    "area_family",
+    "band_of",
+    "cut_release",
+    "families_of",
+    "family_leaks",
+    "group_of_key",
     "guard_differencing",
     "hidden_cells",
     "leaks",
+    "on_grid",
+    "over_time",
     "peer_groups_for",
-    "percentile_rank",
     "period_of",
     "programme_statistics",
     "quantile",
+    "quartiles_need",
+    "release_guard",
     "select_members",
     "share_hidden",
     "size_band",
-    "summarise",
-    "summarise_aggregate",
+    "too_few",
+    "view_for",
 ]

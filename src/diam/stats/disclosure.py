@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from diam.stats.figures import Reason, SuppressionReason, no_data, too_few
+from diam.stats.figures import Reason, SuppressionReason, too_few
 from diam.stats.groups import PeerGroup
 
 # Search budget of the exact check (candidate subsets); above it, the set is rejected.
@@ -352,9 +352,7 @@ def guard_differencing(
     entries = list(unique.values())
     candidates: list[int] = []
     for i, (group, members) in enumerate(entries):
-        if not members:
-            reasons[group.key] = no_data("no organisations")
-        elif len(members) < k:
+        if len(members) < k:
             reasons[group.key] = too_few(k)
         else:
             candidates.append(i)

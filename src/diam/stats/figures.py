@@ -1,16 +1,13 @@
-"""Figures that carry their own n, suppression reasons, and the percentile definitions.
+"""Figures that carry their own n, suppression reasons, and the quantile definition.
 
-Definitions (docs/benchmarks.md §3):
+**Quantile** (P25, median, P75; docs/benchmarks.md §3): the "inclusive" linear interpolation,
+the same as `statistics.quantiles(..., method="inclusive")`, Excel's PERCENTILE.INC and numpy's
+default. With the values sorted as x[0] <= ... <= x[n-1], the p-quantile is at position
+h = (n-1)p: x[floor(h)] + (h - floor(h)) * (x[floor(h)+1] - x[floor(h)]). With one value, every
+quantile is that value. (`diam.stats.figuresets` shows quartiles only from 2k values, rounded.)
 
-- **Quantile** (P25, median, P75): the "inclusive" linear interpolation, the same as
-  `statistics.quantiles(..., method="inclusive")`, Excel's PERCENTILE.INC and numpy's default.
-  With the values sorted as x[0] <= ... <= x[n-1], the p-quantile is at position h = (n-1)p:
-  x[floor(h)] + (h - floor(h)) * (x[floor(h)+1] - x[floor(h)]). With one value, every quantile
-  is that value; the median is `statistics.median`.
-- **Percentile rank** of an organisation's value v among its peers: the percentage of peers
-  strictly below v plus half of the peers equal to v, over the peers *excluding* the
-  organisation itself: 100 * (below + equal / 2) / peers. 0 means everyone is above, 100
-  everyone below, 50 the middle (also when everybody has the same value).
+A hidden figure has one message for "nobody" and for "1 to k-1": "fewer than k ...", so that
+no reader can tell whether a lone organisation takes part.
 """
 
 from __future__ import annotations
@@ -28,8 +25,7 @@ T = TypeVar("T")
 class Reason(StrEnum):
     """Why a figure is not shown."""
 
-    NO_DATA = "no_data"  # nobody contributes: not a disclosure rule, n=0 is shown
-    TOO_FEW = "too_few"  # fewer than k organisations contribute
+    TOO_FEW = "too_few"  # fewer than k organisations contribute (none, or 1..k-1)
     SMALL_CELL = "small_cell"  # a count of 1..k-1, or hidden with one (complementary)
     DIFFERENCING = "differencing"  # with other shown figures it would reveal fewer than k
     NO_OWN_VALUE = "no_own_value"  # the organisation itself has no value to rank
@@ -50,17 +46,12 @@ def too_few(k: int, what: str = "organisations") -> SuppressionReason:
     return SuppressionReason(Reason.TOO_FEW, f"fewer than {k} {what}")
 
 
-def no_data(what: str = "no organisation has a value") -> SuppressionReason:
-    return SuppressionReason(Reason.NO_DATA, what)
-
-
 @dataclass(frozen=True, slots=True)
 class Figure(Generic[T]):
     """A value with the number of organisations behind it, or why it is hidden.
 
-    Shown: `value` is set, `n` >= k and `suppressed` is None. Hidden: `value` is None and
-    `suppressed` says why; `n` is None (a small n would itself disclose), except 0 when nobody
-    contributes (`Reason.NO_DATA`).
+    Shown: `value` is set, `n` >= k and `suppressed` is None. Hidden: `value` and `n` are None
+    (a small n would itself disclose) and `suppressed` says why.
     """
 
     value: T | None
@@ -71,8 +62,7 @@ class Figure(Generic[T]):
         if self.suppressed is None:
             assert self.value is not None and self.n is not None, "a shown figure needs a value"
         else:
-            assert self.value is None, "a hidden figure has no value"
-            assert self.n is None or (self.n == 0 and self.suppressed.code == Reason.NO_DATA)
+            assert self.value is None and self.n is None, "a hidden figure has no value or n"
 
     @property
     def shown(self) -> bool:
@@ -89,7 +79,7 @@ class Figure(Generic[T]):
 
     @classmethod
     def hide(cls, reason: SuppressionReason) -> Figure[T]:
-        return cls(None, 0 if reason.code == Reason.NO_DATA else None, reason)
+        return cls(None, None, reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,22 +127,6 @@ class ValueCounts:
             terms.append(v * (c - previous))
             previous = c
         return math.fsum(terms) / self.n
-
-    def below_and_equal(self, value: float) -> tuple[int, int]:
-        """How many values are strictly below `value`, and how many equal it."""
-        i = bisect.bisect_left(self.values, value)
-        below = self.cumulative[i - 1] if i > 0 else 0
-        equal = 0
-        if i < len(self.values) and self.values[i] == value:
-            equal = self.cumulative[i] - below
-        return below, equal
-
-
-def percentile_rank(below: int, equal: int, peers: int) -> float:
-    """100 * (below + equal/2) / peers, the rank defined in the module docstring."""
-    if peers <= 0:
-        raise ValueError("no peers")
-    return 100 * (below + equal / 2) / peers
 
 
 def quantile(values: Iterable[float], p: float) -> float:

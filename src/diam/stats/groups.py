@@ -127,23 +127,30 @@ class Entry:
                 raise ValueError(f"focus area {code}: {value} is not a number")
 
 
-_DIMENSIONS = ("region", "country", "org_type", "size_band")
+_DIMENSIONS = ("region", "country", "org_type", "size_band", "validated")
 _DIMENSION_LABELS = {
     "region": "Region",
     "country": "Country",
     "org_type": "Type",
     "size_band": "Size",
+    "validated": "Validated",
 }
 
 
 @dataclass(frozen=True, slots=True)
 class PeerGroup:
-    """A named filter over the peer attributes; `None` means "any"."""
+    """A named filter over the peer attributes; `None` means "any".
+
+    `validated=True` selects the organisations whose result was validated by an expert review
+    (`VALIDATED_GROUP`, the validated part of the global group); no organisation's own groups
+    filter on it.
+    """
 
     region: str | None = None
     country: str | None = None
     org_type: str | None = None
     size_band: str | None = None
+    validated: bool | None = None
 
     @property
     def key(self) -> str:
@@ -163,7 +170,8 @@ class PeerGroup:
         return tuple(d for d, _ in self._filters())
 
     def _filters(self) -> list[tuple[str, str]]:
-        values = (self.region, self.country, self.org_type, self.size_band)
+        validated = None if self.validated is None else "yes" if self.validated else "no"
+        values = (self.region, self.country, self.org_type, self.size_band, validated)
         return [(d, v) for d, v in zip(_DIMENSIONS, values, strict=True) if v is not None]
 
     def contains(self, org: PeerAttributes) -> bool:
@@ -172,10 +180,12 @@ class PeerGroup:
             and (self.country is None or org.country == self.country)
             and (self.org_type is None or org.org_type == self.org_type)
             and (self.size_band is None or org.size_band == self.size_band)
+            and (self.validated is None or bool(getattr(org, "validated", False)) == self.validated)
         )
 
 
 GLOBAL = PeerGroup()
+VALIDATED_GROUP = PeerGroup(validated=True)
 _E = TypeVar("_E", bound=PeerAttributes)
 
 

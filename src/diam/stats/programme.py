@@ -1,77 +1,83 @@
-"""Programme-wide statistics: how many organisations, and stages by region, country and time.
+"""Programme-wide statistics from a release, and the programme over time (pure).
 
-Programme admins call `programme_statistics(entries, k=1)` (every figure shown); the public
-page calls it with the programme's k, and then every row and cell follows the same rules as a
-benchmark (docs/benchmarks.md): each figure from at least k organisations, small cells hidden
-with complementary suppression, and the differencing guard over all the rows shown together
-(the overall row, regions, countries and periods are sums over sets of the same organisations,
-so all of them are guarded as one family).
+`programme_statistics(release)` is what the public and the programme pages show: all
+organisations, each region and each country, and the validated / self-assessed split, read
+from the release's groups, so they are the very figures (and pass the very guard) of every
+organisation's benchmark page. Only shown rows are listed: a region or country whose figures
+are hidden is not named (its name would say that a few organisations take part there).
+
+`over_time(points, period="year" | "quarter")` is the programme over time: the figures of all
+organisations as published by the last release of each year or quarter. Those figures were
+published (and guarded against each other) when their release was cut, so this view adds no
+new set of organisations: a year minus a quarter is a difference between two releases, which
+the release rules protect (docs/benchmarks.md §4).
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
-from diam.stats.disclosure import (
-    accept_greedily,
-    differencing,
-    hidden_cells,
-    partner_of,
-    small_cell,
-    small_table,
-)
-from diam.stats.figures import Figure, Reason, SuppressionReason, too_few
-from diam.stats.groups import STAGES, Entry
-from diam.stats.summary import Aggregate, SplitSummary, split_summaries
+from diam.stats.figuresets import SplitPair, StageFigures
+from diam.stats.groups import GLOBAL, PeerGroup
+from diam.stats.release import Record, Release
 
 Period = Literal["year", "quarter"]
 
 
 @dataclass(frozen=True, slots=True)
-class StageRow:
-    """One row: how many organisations, their mean stage and their distribution over stages."""
+class PlaceRow:
+    """A shown region or country with its stage figures."""
 
-    key: str
-    label: str
-    count: Figure[int]
-    mean_stage: Figure[float]
-    distribution: tuple[Figure[int], ...]
+    group: PeerGroup
+    record: Record
+
+    @property
+    def figures(self) -> StageFigures:
+        assert isinstance(self.record.figures, StageFigures)
+        return self.record.figures
 
 
 @dataclass(frozen=True, slots=True)
 class ProgrammeStatistics:
+    release: int
     k: int
-    organisations: Figure[int]
-    countries: Figure[int]
-    overall: StageRow
-    validated: SplitSummary
-    self_assessed: SplitSummary
-    by_region: tuple[StageRow, ...]
-    by_country: tuple[StageRow, ...]
-    over_time: tuple[StageRow, ...]  # by period of `assessed_on`, oldest first
+    overall: Record  # all organisations (stage figures)
+    split: Record  # the validated / self-assessed split of all organisations
+    by_region: tuple[PlaceRow, ...]  # shown regions only, by name
+    by_country: tuple[PlaceRow, ...]  # shown countries only, by code
 
-    def rows(self) -> Iterator[StageRow]:
-        yield self.overall
-        yield from self.by_region
-        yield from self.by_country
-        yield from self.over_time
+    @property
+    def overall_figures(self) -> StageFigures:
+        assert isinstance(self.overall.figures, StageFigures)
+        return self.overall.figures
 
-    def figures(self) -> Iterator[tuple[str, Figure[Any]]]:
-        yield "organisations", self.organisations
-        yield "countries", self.countries
-        for part in ("validated", "self_assessed"):
-            split: SplitSummary = getattr(self, part)
-            yield f"{part}.count", split.count
-            yield f"{part}.mean_stage", split.mean_stage
-        for row in self.rows():
-            yield f"{row.key}.count", row.count
-            yield f"{row.key}.mean_stage", row.mean_stage
-            for s, cell in zip(STAGES, row.distribution, strict=True):
-                yield f"{row.key}.distribution.{s}", cell
+    @property
+    def split_figures(self) -> SplitPair:
+        assert isinstance(self.split.figures, SplitPair)
+        return self.split.figures
+
+
+def programme_statistics(release: Release) -> ProgrammeStatistics:
+    regions, countries = [], []
+    for key in sorted(release.groups):
+        grec = release.groups[key]
+        if not grec.stage.shown:
+            continue
+        if grec.group.dimensions == ("region",):
+            regions.append(PlaceRow(grec.group, grec.stage))
+        elif grec.group.dimensions == ("country",):
+            countries.append(PlaceRow(grec.group, grec.stage))
+    return ProgrammeStatistics(
+        release=release.number,
+        k=release.k,
+        overall=release.record(GLOBAL).stage,
+        split=release.split,
+        by_region=tuple(regions),
+        by_country=tuple(countries),
+    )
 
 
 def period_of(day: date, period: Period) -> str:
@@ -81,115 +87,29 @@ def period_of(day: date, period: Period) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
-def _row(key: str, label: str, stages: list[int], k: int) -> StageRow:
-    n = sum(stages)
-    mean = sum(s * c for s, c in zip(STAGES, stages, strict=True)) / n
-    hide = hidden_cells(stages, k)
-    if hide is None:
-        reason = small_table(k)
-        distribution = tuple(Figure[int].hide(reason) for _ in STAGES)
-    else:
-        distribution = tuple(
-            Figure[int].hide(small_cell(k)) if s in hide else Figure.show(c, n)
-            for s, c in zip(STAGES, stages, strict=True)
-        )
-    return StageRow(key, label, Figure.show(n, n), Figure.show(round(mean, 2), n), distribution)
+@dataclass(frozen=True, slots=True)
+class TimePoint:
+    """A release's figures of all organisations, with when it was cut."""
+
+    release: int
+    cut_on: date
+    overall: Record
 
 
-def _hidden_row(key: str, label: str, reason: SuppressionReason) -> StageRow:
-    h: Figure[Any] = Figure.hide(reason)
-    return StageRow(key, label, h, h, tuple(h for _ in STAGES))
+@dataclass(frozen=True, slots=True)
+class PeriodRow:
+    period: str
+    point: TimePoint  # the last release of the period
 
 
-def programme_statistics(
-    entries: Iterable[Entry], *, k: int = 5, period: Period = "year"
-) -> ProgrammeStatistics:
-    """Programme-wide figures, k-safe (k=1 shows everything, for programme admins)."""
-    if k < 1:
-        raise ValueError("k must be at least 1")
-    rows = list(entries)
-    by_key: Counter[tuple[str, str, str, int]] = Counter(
-        (e.region, e.country, period_of(e.assessed_on, period), e.stage) for e in rows
-    )
-    regions = sorted({r for r, _, _, _ in by_key})
-    countries = sorted({c for _, c, _, _ in by_key})
-    periods = sorted({p for _, _, p, _ in by_key})
-    # Sets: 0 = everybody, then regions, countries, periods.
-    sets: list[tuple[str, str]] = [("all", "All organisations")]
-    sets += [(f"region={r}", r) for r in regions]
-    sets += [(f"country={c}", c) for c in countries]
-    sets += [(f"period={p}", p) for p in periods]
-    index = {key: i for i, (key, _) in enumerate(sets)}
-    stages = [[0] * len(STAGES) for _ in sets]
-    atoms: dict[int, int] = {}
-    for (region, country, when, stage), count in by_key.items():
-        members = (
-            0,
-            index[f"region={region}"],
-            index[f"country={country}"],
-            index[f"period={when}"],
-        )
-        sig = 0
-        for i in members:
-            stages[i][stage] += count
-            sig |= 1 << i
-        atoms[sig] = atoms.get(sig, 0) + count
-    n = len(rows)
-    validated = sum(1 for e in rows if e.validated)
-    split_agg = Aggregate(
-        n=n,
-        stages=stages[0],
-        validated=validated,
-        validated_stage_sum=sum(e.stage for e in rows if e.validated),
-    )
+def over_time(points: Iterable[TimePoint], period: Period = "year") -> list[PeriodRow]:
+    """Per year or quarter, the figures of all organisations of the last release in it."""
+    last: dict[str, TimePoint] = {}
+    for p in sorted(points, key=lambda p: (p.cut_on, p.release)):
+        last[period_of(p.cut_on, period)] = p
+    return [PeriodRow(label, last[label]) for label in sorted(last)]
 
-    if n < k:
-        # Too few organisations for anything: one hidden overall row, no per-place rows (their
-        # names would tell where the few organisations are).
-        reason = too_few(k) if n else SuppressionReason(Reason.NO_DATA, "no organisations")
-        hidden: Figure[Any] = Figure.hide(reason)
-        return ProgrammeStatistics(
-            k=k,
-            organisations=hidden,
-            countries=hidden,
-            overall=_hidden_row(*sets[0], reason),
-            validated=SplitSummary(hidden, hidden),
-            self_assessed=SplitSummary(hidden, hidden),
-            by_region=(),
-            by_country=(),
-            over_time=(),
-        )
-    results: dict[int, StageRow] = {}
-    candidates = []
-    for i, (key, label) in enumerate(sets):
-        size = sum(stages[i])
-        if size < k:
-            results[i] = _hidden_row(key, label, too_few(k))
-        elif i:
-            candidates.append(i)
-    # Geography before time; within each, larger rows first (so smaller ones are hidden).
-    first_period = 1 + len(regions) + len(countries)
-    order = sorted(candidates, key=lambda i: (i >= first_period, -sum(stages[i]), i))
-    taken, rejected = accept_greedily(atoms, order, k, accepted=[0])
-    for i in rejected:
-        partner = partner_of(atoms, i, [0, *taken], k)
-        other = None if partner is None else sets[partner][1]
-        results[i] = _hidden_row(*sets[i], differencing(k, other))
-    for i in [0, *taken]:
-        results[i] = _row(*sets[i], stages[i], k)
-    validated_split, self_split = split_summaries(split_agg, k)
 
-    def part(start: int, stop: int) -> tuple[StageRow, ...]:
-        return tuple(results[i] for i in range(start, stop))
-
-    return ProgrammeStatistics(
-        k=k,
-        organisations=Figure.show(n, n),
-        countries=Figure.show(len(countries), n),
-        overall=results[0],
-        validated=validated_split,
-        self_assessed=self_split,
-        by_region=part(1, 1 + len(regions)),
-        by_country=part(1 + len(regions), first_period),
-        over_time=part(first_period, len(sets)),
-    )
+def shown_points(points: Sequence[TimePoint]) -> list[TimePoint]:
+    """The points whose figures of all organisations are shown."""
+    return [p for p in points if p.overall.shown]

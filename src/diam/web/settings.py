@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "diam.web.exchange",
     "diam.web.api",
     "diam.web.validation",
+    "diam.web.verification",
 ]
 
 MIDDLEWARE = [
@@ -198,6 +199,19 @@ DIAM_API_TOKEN_MAX_DAYS = env_int("DIAM_API_TOKEN_MAX_DAYS", 365)
 
 # Benchmarks never show a figure computed from fewer than this many organisations.
 DIAM_BENCHMARK_K = env_int("DIAM_BENCHMARK_K", 5)
+# Benchmark releases (docs/benchmarks.md §4): a new one is cut by the first request after it
+# is due ("month", "week", "quarter" or "never"), by `diam benchmarks release`, or by a
+# programme admin; each is checked against this many earlier ones.
+DIAM_BENCHMARK_RELEASE_EVERY = env_str("DIAM_BENCHMARK_RELEASE_EVERY", "month")
+if DIAM_BENCHMARK_RELEASE_EVERY not in {"month", "week", "quarter", "never"}:
+    raise ImproperlyConfigured(
+        "DIAM_BENCHMARK_RELEASE_EVERY must be month, week, quarter or never, got "
+        f"{DIAM_BENCHMARK_RELEASE_EVERY!r}"
+    )
+DIAM_BENCHMARK_RELEASE_HISTORY = env_int("DIAM_BENCHMARK_RELEASE_HISTORY", 24)
+# Demo mode (`make run`): synthetic demo organisations get their own, labelled benchmark
+# releases, shown to demo organisations and on the public page. Off: no demo figure anywhere.
+DIAM_DEMO_MODE = env_bool("DIAM_DEMO_MODE", False)
 INVITATION_MAX_AGE_DAYS = env_int("DIAM_INVITATION_MAX_AGE_DAYS", 7)
 
 # Report files are rendered once per state by a background worker (`manage.py db_worker`, the

@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("diam.web.exchange.urls")),
     path("", include("diam.web.api.urls")),
     path("", include("diam.web.validation.urls")),
+    path("", include("diam.web.verification.urls")),
 ]

@@ -1,4 +1,5 @@
-"""Benchmark populations built directly (organisations with a submitted, scored assessment)."""
+"""Benchmark populations built directly (verified organisations with a submitted, scored
+assessment), and releases cut from them."""
 
 from __future__ import annotations
 
@@ -13,21 +14,39 @@ from diam.paths import shipped_model
 from diam.stats import Entry
 from diam.web.accounts.models import Organisation, User
 from diam.web.assessments.models import Assessment, Status
-from diam.web.benchmarks import selectors
-from diam.web.benchmarks.models import BenchmarkEntry
+from diam.web.benchmarks import selectors, services
+from diam.web.benchmarks.models import BenchmarkRelease
 from diam.web.benchmarks.services import benchmark_entry_refresh
+from diam.web.verification.models import OrganisationVerification
+from diam.web.verification.models import Status as Verification
 from tests.web.factories import make_member, make_organisation, make_user
 
 CODES = [f.code for f in shipped_model().manifest.focus_areas]
 BENCH_URL = "/o/{pk}/benchmarks/"
+K = 5
 
 
 @pytest.fixture(autouse=True)
-def _fresh_populations():
-    """Each test's database is new: drop this process's copies of earlier tests' aggregates."""
-    selectors.forget_populations()
+def _fresh_releases():
+    """Each test's database is new: drop this process's parsed groups of earlier tests."""
+    selectors.forget_releases()
     yield
-    selectors.forget_populations()
+    selectors.forget_releases()
+
+
+def verify(org: Organisation) -> Organisation:
+    """Mark the organisation verified (as a programme admin's decision would) and refresh."""
+    OrganisationVerification.objects.update_or_create(
+        organisation=org,
+        defaults={
+            "status": Verification.VERIFIED,
+            "requested_at": timezone.now(),
+            "decided_at": timezone.now(),
+            "request_reason": "test",
+        },
+    )
+    services.benchmark_organisation_refresh(organisation=org)
+    return org
 
 
 def percents(stage: int, *, offset: float = 0.0, missing: tuple[str, ...] = ()) -> dict:
@@ -81,6 +100,7 @@ def peer(
     validated: bool = False,
     consent: bool = True,
     is_demo: bool = False,
+    verified: bool = True,
     **extra: Any,
 ) -> Organisation:
     org = make_organisation(
@@ -92,27 +112,39 @@ def peer(
         benchmarking_consent=consent,
         is_demo=is_demo,
     )
+    if verified and not is_demo:
+        verify(org)
     submitted(org, stage, validated=validated, **extra)
     return org
 
 
-def entries(*, consenting_only: bool = True) -> list[Entry]:
-    """The stats core's rows of the population, straight from the benchmark rows."""
-    rows = BenchmarkEntry.objects.all()
-    if consenting_only:
-        rows = rows.filter(consent=True)
-    return [selectors.entry_of(r) for r in rows]
+def cut(population: str = "real", **kwargs: Any) -> BenchmarkRelease:
+    """Cut the next release now (as `diam benchmarks release` does)."""
+    return services.benchmark_release_cut(population=population, **kwargs)
+
+
+def entries(population: str = "real") -> list[Entry]:
+    """The live rows a release of the population would be cut from."""
+    return services.live_rows(services.series_for(population=population))
 
 
 FIG = re.compile(r'<span class="fig" data-n="(\d+)"(?: title="[^"]*")?>([^<]*)<')
 
 
-def shown_figures(html: str) -> list[tuple[float, int]]:
-    """Every (value, n) the page shows through the `fig` tag."""
+def shown_figures(html: str) -> list[tuple[str, int]]:
+    """Every (value text, n) the page shows through the `fig` tag."""
+    return [(text.strip(), int(n)) for n, text in FIG.findall(html)]
+
+
+def numbers(html: str) -> list[tuple[float, int]]:
+    """The numeric figures of a page (bands are words) with their n."""
     out = []
-    for n, text in FIG.findall(html):
-        value = float(text.replace("%", "").replace(",", "").strip())
-        out.append((value, int(n)))
+    for text, n in shown_figures(html):
+        cleaned = text.replace("%", "").replace(",", "").strip()
+        try:
+            out.append((float(cleaned), n))
+        except ValueError:
+            continue
     return out
 
 

@@ -1,4 +1,5 @@
-"""The benchmark page, the results page's peer comparison and the programme statistics."""
+"""The benchmark page, the results page's peer comparison, the public and programme pages:
+figures of the latest release only, each with its n, demo data apart."""
 
 from __future__ import annotations
 
@@ -6,22 +7,24 @@ import html
 import re
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
-from diam.paths import shipped_model
-from diam.stats import benchmark_for, peer_groups_for, programme_statistics
+from diam.stats import STAGE, area_family
 from diam.web.accounts.models import Organisation
+from diam.web.benchmarks import selectors
+from diam.web.benchmarks.models import BenchmarkRelease
 from diam.web.core.demo import DEMO_ORGANISATION, demo_load
 from tests.web.benchmarks.conftest import (
     BENCH_URL,
-    entries,
+    K,
+    cut,
+    numbers,
     peer,
     shown_figures,
     submitted,
+    verify,
 )
 from tests.web.conftest import client_for
-
-K = 5
 
 
 def page(client: Client, org: Organisation, query: str = "") -> str:
@@ -43,11 +46,9 @@ def group_row(text: str, label: str) -> str:
 
 
 @pytest.fixture
-def small_country(org):
-    """St Elsewhere (NL, hospital, large) with 3 NL peers and 12 German ones, 6 validated.
-
-    Country NL has 4 organisations (fewer than k): suppressed; so is NL + hospital.
-    """
+def population(org):
+    """St Elsewhere (NL, large hospital, verified) among 3 NL and 12 German peers."""
+    verify(org)
     for i in range(3):
         peer(f"Dutch {i}", country="NL", stage=2 + i, beds=150)
     for i in range(12):
@@ -55,7 +56,7 @@ def small_country(org):
     return org
 
 
-# --- access -----------------------------------------------------------------------------------
+# --- access --------------------------------------------------------------------------------------
 
 
 def test_members_see_the_page_others_get_404(
@@ -70,195 +71,215 @@ def test_members_see_the_page_others_get_404(
     assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
 
 
-def test_programme_statistics_are_for_programme_admins(alice_client, programme_admin) -> None:
+def test_programme_pages_are_for_programme_admins(alice_client, programme_admin) -> None:
     assert alice_client.get("/programme/statistics/").status_code == 403
+    assert alice_client.post("/programme/releases/cut/").status_code == 403
     assert client_for(programme_admin).get("/programme/statistics/").status_code == 200
     anonymous = Client().get("/programme/statistics/")
     assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
     assert Client().get("/statistics/").status_code == 200
+    assert client_for(programme_admin).get("/programme/releases/cut/").status_code == 405
 
 
-def test_the_dashboard_links_to_the_benchmarks(org, alice_client) -> None:
-    text = alice_client.get(f"/o/{org.pk}/").content.decode()
-    assert f'href="/o/{org.pk}/benchmarks/"' in text and ">Benchmarks</a>" in text
+def test_an_organisation_not_yet_verified_sees_no_peer_figures(org, alice_client) -> None:
+    for i in range(8):
+        peer(f"Peer {i}", country="NL")
+    text = page(alice_client, org)
+    assert "No peer figures." in text and "verified" in text
+    assert "data-n" not in text
 
 
-# --- figures and disclosure ---------------------------------------------------------------------
+# --- figures -------------------------------------------------------------------------------------
 
 
-def test_small_groups_are_suppressed_with_their_reason_and_no_number(
-    small_country, alice, alice_client
+def test_the_page_shows_the_release_and_its_date(population, alice_client) -> None:
+    release = cut()
+    text = page(alice_client, population)
+    assert f"Benchmark release 1 of {release.cut_at:%-d %B %Y}" in text
+    assert "Peer figures change only with the next release" in text
+
+
+def test_every_shown_figure_has_n_of_k_and_is_a_figure_of_the_release(
+    population, alice_client
 ) -> None:
-    submitted(small_country, 3)
-    text = page(alice_client, small_country)
+    submitted(population, 3, validated=True)
+    release = cut()
+    records = selectors.release_groups(release, release.groups.values_list("key", flat=True))
+    allowed: set[tuple[float, int]] = set()
+    for grec in records.values():
+        for record in grec.records.values():
+            for _, f in record.figures.figures():
+                if f.shown and isinstance(f.value, int | float):
+                    allowed.add((round(float(f.value), 2), f.n))
+    for key in ("global", "country=NL", "region=Western+Europe", "org_type=hospital"):
+        text = page(alice_client, population, f"?group={key.replace('=', '%3D')}")
+        found = numbers(text)
+        assert found, key
+        for value, n in found:
+            assert n >= K, (key, value, n)
+            assert (round(value, 2), n) in allowed, (key, value, n)
+        for text_value, n in shown_figures(text):
+            assert n >= K, (key, text_value)
+
+
+def test_small_groups_say_fewer_than_k_without_a_number(population, alice_client) -> None:
+    submitted(population, 3)
+    cut()
+    text = page(alice_client, population)
     row = group_row(text, "Country: Netherlands")
-    assert "suppressed: fewer than 5 organisations" in row
+    assert "fewer than 5 organisations" in row
     assert not re.search(r"\d", re.sub(r"<[^>]+>", "", row).replace("5 organisations", ""))
     assert "data-n" not in row
-    row = group_row(text, "Country: Netherlands · Type: Hospital")
-    assert "suppressed: fewer than 5 organisations" in row
-    shown = group_row(text, "Global")
-    assert 'data-n="16"' in shown  # 16 organisations, n shown
-    # Choosing the suppressed group shows only the reason.
-    chosen = page(alice_client, small_country, "?group=country%3DNL")
+    chosen = page(alice_client, population, "?group=country%3DNL")
     section = chosen[chosen.index('id="group-heading"') :]
-    assert "Suppressed:</strong> fewer than 5 organisations" in section
+    assert "Not shown:</strong> fewer than 5 organisations" in section
     assert "data-n" not in section.split("</section>")[0]
 
 
-def test_no_figure_is_shown_from_fewer_than_k_and_each_matches_the_core(
-    small_country, alice_client
-) -> None:
-    submitted(small_country, 3, validated=True)
-    rows = entries()
-    own = next(e for e in rows if e.organisation_id == small_country.pk)
-    core = benchmark_for(
-        rows,
-        own,
-        k=K,
-        branches=["A", "B", "C"],
-        focus_areas=[f.code for f in shipped_model().manifest.focus_areas],
-    )
-    assert [g.group for g in core.groups] == peer_groups_for(own)
-    for g in core.groups:
-        key = g.group.key
-        text = page(alice_client, small_country, f"?group={key.replace('=', '%3D')}")
-        allowed = {(round(float(f.value), 2), f.n) for _, f in g.summary.figures() if f.shown}
-        for other in core.groups:  # the groups table shows every group's headline figures
-            s = other.summary
-            for f in (s.organisations, s.stage.median, s.stage.own_percentile):
-                if f.shown:
-                    allowed.add((round(float(f.value), 2), f.n))
-        figures = shown_figures(text)
-        assert figures, key
-        for value, n in figures:
-            assert n >= K, (key, value, n)
-            assert (round(value, 2), n) in allowed, (key, value, n)
-        # Hidden stages of a shown group are drawn and said as suppressed, not as numbers.
-        if g.shown:
-            desc = re.search(r'<desc id="dist-[^"]+">([^<]*)</desc>', text).group(1)
-            for stage, cell in enumerate(g.summary.stage.distribution):
-                said = f"Stage {stage}: suppressed" if not cell.shown else f"Stage {stage}: "
-                assert said in html.unescape(desc)
-
-
-def test_self_assessed_and_validated_are_told_apart(small_country, alice_client) -> None:
-    for i in range(4):
-        peer(f"More German {i}", country="DE", stage=4, validated=True)
-    text = page(alice_client, small_country, "?group=global")
-    split = text[text.index("Self-assessed and validated") :]
-    split = split[: split.index("</table>")]
-    validated = re.search(r"Validated by an expert review</th>(.*?)</tr>", split, re.S).group(1)
-    self_assessed = re.search(r"Self-assessed \(not validated\)</th>(.*?)</tr>", split, re.S)
-    assert 'data-n="10"' in validated  # 6 + 4 validated
-    assert 'data-n="9"' in self_assessed.group(1)  # 3 Dutch + 6 German
-
-
-def test_a_demo_population_shows_figures_with_n_and_is_labelled(db) -> None:
-    demo_load(organisations=40, seed=5)
-    demo = Organisation.objects.get(name=DEMO_ORGANISATION)
-    client = client_for(demo.memberships.get(role="admin").user)
-    text = page(client, demo)
-    assert "These benchmarks include synthetic demonstration organisations" in text
-    figures = shown_figures(text)
-    assert figures and all(n >= K for _, n in figures)
-    assert "Your latest submitted assessment is at <strong>stage 2</strong>" in text
-    assert "<svg" in text and 'class="diam-chart diam-dist"' in text
-    assert 'class="diam-chart diam-radar"' in text and 'class="diam-chart diam-box"' in text
-    # The results page's compact comparison: global and country medians with n, and a link.
-    draft = demo.assessments.get(status="draft")
-    results = client.get(f"/a/{draft.pk}/results/").content.decode()
-    assert "Compared with peers" in results
-    assert re.search(r"<th scope=\"row\">Global</th>\s*<td><span class=\"fig\" data-n=", results)
-    assert "Country: Netherlands" in results
-    assert f'href="/o/{demo.pk}/benchmarks/"' in results
-
-
-def test_without_a_submission_peers_are_shown_and_the_page_says_submit(
-    small_country, alice_client
-) -> None:
-    text = page(alice_client, small_country, "?group=global")
-    assert "Submit an assessment to see your position" in text
-    assert 'data-n="15"' in text  # the 15 peers
-    assert "Your percentile rank" in text and "submit an assessment to see it" in text
-
-
-def test_an_opted_out_organisation_sees_others_but_is_not_counted(
-    small_country, alice, alice_client
-) -> None:
-    small_country.benchmarking_consent = False
-    small_country.save()
-    submitted(small_country, 7)
-    text = page(alice_client, small_country, "?group=global")
-    assert "does not take part in benchmarking" in text
-    assert "not included in other organisations" in text
-    assert f'href="/o/{small_country.pk}/settings/"' in text
+def test_positions_are_bands_from_the_quartiles(population, alice_client) -> None:
+    submitted(population, 6)
+    cut()
+    text = page(alice_client, population, "?group=global")
     row = group_row(text, "Global")
-    assert 'data-n="15"' in row  # the others only
-    assert 'data-n="16"' not in text
+    assert re.search(r"(lowest|second|third|highest) quarter", row)
+    assert "percentile" not in text.lower()
 
 
-def test_the_group_switch_works_without_javascript(small_country, alice_client) -> None:
-    submitted(small_country, 3)
-    text = page(alice_client, small_country)
+def test_there_is_no_minimum_or_maximum_anywhere(population, alice_client) -> None:
+    for i in range(8):
+        peer(f"More {i}", country="DE", stage=i % 8)
+    cut()
+    text = page(alice_client, population, "?group=global")
+    charts_and_tables = " ".join(re.findall(r"<(?:svg|table)\b.*?</(?:svg|table)>", text, re.S))
+    assert charts_and_tables
+    assert not re.search(r"\b(range|min|max|minimum|maximum)\b", charts_and_tables.lower())
+
+
+def test_an_opted_out_organisation_sees_others_but_is_not_counted(population, alice_client) -> None:
+    population.benchmarking_consent = False
+    population.save()
+    submitted(population, 7)
+    cut()
+    text = page(alice_client, population, "?group=global")
+    assert "does not take part in benchmarking" in text
+    assert f'href="/o/{population.pk}/settings/"' in text
+    assert 'data-n="15"' in group_row(text, "Global")  # the others only
+
+
+def main_of(text: str) -> str:
+    return text[text.index('<main id="main"') : text.index("</main>")]
+
+
+def test_figures_stay_until_the_next_release(population, alice_client) -> None:
+    cut()
+    before = main_of(page(alice_client, population, "?group=global"))
+    for i in range(6):
+        peer(f"Newcomer {i}", country="DE", stage=7, branches="ABC")
+    assert main_of(page(alice_client, population, "?group=global")) == before
+    cut()
+    assert main_of(page(alice_client, population, "?group=global")) != before
+
+
+def test_the_group_switch_works_without_javascript(population, alice_client) -> None:
+    submitted(population, 3)
+    cut()
+    text = page(alice_client, population)
     assert '<form method="get" class="group-switch">' in text
     assert '<select name="group" id="id_group">' in text
-    assert "?group=region%3DWestern+Europe" in text
-    default = re.search(r'<h2 id="group-heading">([^<]*)</h2>', text).group(1)
-    assert default == "Region: Western Europe"  # country suppressed: the next shown one
-    chosen = page(alice_client, small_country, "?group=org_type%3Dhospital")
+    chosen = page(alice_client, population, "?group=org_type%3Dhospital")
     assert '<h2 id="group-heading">Type: Hospital</h2>' in chosen
-    unknown = page(alice_client, small_country, "?group=nonsense")
-    assert '<h2 id="group-heading">Region: Western Europe</h2>' in unknown
-
-
-def _population(n: int) -> None:
-    for i in range(n):
-        peer(f"Peer {i}", country="NL" if i % 2 else "DE", stage=i % 8, validated=i % 5 == 0)
+    unknown = page(alice_client, population, "?group=nonsense")
+    assert re.search(r'<h2 id="group-heading">[^<]+</h2>', unknown)
 
 
 @pytest.mark.parametrize("size", [8, 40])
 def test_the_page_needs_a_bounded_number_of_queries(
-    size, small_country, alice_client, django_assert_max_num_queries
+    size, population, alice_client, django_assert_max_num_queries
 ) -> None:
-    _population(size)
-    submitted(small_country, 3)
-    with django_assert_max_num_queries(12):  # first read: builds the aggregates
-        page(alice_client, small_country)
-    # session, user, membership + organisation, own row, snapshot version
-    with django_assert_max_num_queries(5):
-        page(alice_client, small_country)
-    with django_assert_max_num_queries(5):
-        page(alice_client, small_country, "?group=global")
+    for i in range(size):
+        peer(f"Peer {i}", country="NL" if i % 2 else "DE", stage=i % 8)
+    submitted(population, 3)
+    cut()
+    page(alice_client, population)  # parses and keeps the groups
+    with django_assert_max_num_queries(14):
+        page(alice_client, population, "?group=global")
 
 
-# --- programme statistics -------------------------------------------------------------------------
+# --- demo data apart -----------------------------------------------------------------------------
 
 
-def test_public_statistics_never_show_a_figure_below_k(db) -> None:
-    countries = ["NL"] * 7 + ["DE"] * 6 + ["BE"] * 2 + ["SE"] * 1 + ["US"] * 5
+def test_demo_organisations_never_enter_real_figures(population, alice_client) -> None:
+    cut()
+    before = page(alice_client, population, "?group=global")
+    for i in range(10):
+        peer(f"Demo {i}", country="NL", stage=7, is_demo=True)
+    cut("demo")
+    cut()
+    after = page(alice_client, population, "?group=global")
+    assert shown_figures(before) == shown_figures(after)
+    assert "Demo data" not in after
+
+
+def test_demo_figures_appear_only_in_demo_mode_and_labelled(db) -> None:
+    demo_load(organisations=60, seed=5)
+    demo = Organisation.objects.get(name=DEMO_ORGANISATION)
+    client = client_for(demo.memberships.get(role="admin").user)
+    with override_settings(DIAM_DEMO_MODE=False):
+        text = page(client, demo)
+        assert "only when diam runs in demo mode" in text and "data-n" not in text
+        public = Client().get("/statistics/").content.decode()
+        assert "Demo data" not in public
+    with override_settings(DIAM_DEMO_MODE=True):
+        text = page(client, demo)
+        assert "Demo data." in text and "synthetic demonstration organisations only" in text
+        assert "(synthetic demo data)" in text
+        figures = shown_figures(text)
+        assert figures and all(n >= K for _, n in figures)
+        assert 'class="diam-chart diam-radar"' in text and 'class="diam-chart diam-box"' in text
+        public = Client().get("/statistics/").content.decode()
+        assert "Demo data." in public
+        draft = demo.assessments.get(status="draft")
+        results = client.get(f"/a/{draft.pk}/results/").content.decode()
+        assert "Compared with peers" in results and "Synthetic demonstration data" in results
+        assert f'href="/o/{demo.pk}/benchmarks/"' in results
+
+
+# --- programme-wide ------------------------------------------------------------------------------
+
+
+def test_the_public_page_names_only_places_with_figures(db) -> None:
+    countries = ["NL"] * 7 + ["DE"] * 6 + ["BE"] * 2 + ["SE"] * 1 + ["US"] * 8
     for i, country in enumerate(countries):
         peer(f"Org {i}", country=country, stage=i % 8, validated=i % 3 == 0)
+    release = cut()
     text = Client().get("/statistics/").content.decode()
+    assert f"Benchmark release 1 of {release.cut_at:%-d %B %Y}" in text
     figures = shown_figures(text)
     assert figures and all(n >= K for _, n in figures)
-    stats = programme_statistics(entries(), k=K)
-    allowed = {(round(float(f.value), 2), f.n) for _, f in stats.figures() if f.shown}
-    assert all((round(v, 2), n) in allowed for v, n in figures)
-    assert "Belgium" in text and "suppressed: fewer than 5 organisations" in text
-    be_row = re.search(r"<th scope=\"row\">Belgium</th>(.*?)</tr>", text, re.S).group(1)
-    assert "data-n" not in be_row
+    assert "Belgium" not in text and "Sweden" not in text  # 2 and 1: not even named
+    assert "are not listed" in text
+    assert "Over time" in text and "By quarter" in text
 
 
-def test_programme_admins_see_every_figure_and_the_opted_out_count(programme_admin) -> None:
-    for i in range(3):
-        peer(f"Org {i}", country="BE", stage=i)
-    peer("Out", country="BE", stage=5, consent=False)
+def test_a_programme_admin_cuts_a_release_with_the_button(programme_admin, org) -> None:
+    for i in range(6):
+        peer(f"Peer {i}")
     client = client_for(programme_admin)
     text = client.get("/programme/statistics/").content.decode()
-    assert "Every figure is shown (k = 1)" in text
-    row = re.search(r"<th scope=\"row\">Belgium</th>(.*?)</tr>", text, re.S).group(1)
-    assert 'data-n="3"' in row
-    assert "1 organisation with a submitted assessment opted out" in text
-    quarterly = client.get("/programme/statistics/?period=quarter").content.decode()
-    assert "<strong>By quarter</strong>" in quarterly and "-Q" in quarterly
+    assert "Cut a new release now" in text and "Verification queue" in text
+    response = client.post("/programme/releases/cut/", {"population": "real"})
+    assert response.status_code == 302
+    assert BenchmarkRelease.objects.filter(trigger="programme", cut_by=programme_admin).exists()
+    followed = client.get(response["Location"]).content.decode()
+    assert "is published" in followed
+
+
+def test_kept_figures_say_since_which_release(population, alice_client) -> None:
+    cut()
+    peer("One more German", country="DE", stage=4)  # one change: held back
+    second = cut()
+    assert second.held_back == 1
+    text = page(alice_client, population, "?group=global")
+    assert "unchanged since release 1" in text
+    group = selectors.release_groups(second, ["global"])["global"]
+    assert group.records[STAGE].since == 1 and group.records[area_family("SI")].since == 1

@@ -1,35 +1,36 @@
-"""Benchmark rows follow submissions, reopenings, consent and peer attributes; the aggregates
-follow the rows; opted-out organisations are never counted."""
+"""Live rows follow submissions, reopenings, consent, verification and peer attributes; releases
+are cut from them on command, by the schedule, or by a programme admin, and never move."""
 
 from __future__ import annotations
 
-import random
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
+from django.test import override_settings
 from django.utils import timezone
 
-from diam.stats import benchmark_for
+from diam.stats import GLOBAL
 from diam.web.accounts.services import OrganisationDetails, organisation_update
 from diam.web.assessments.models import Assessment, Status
 from diam.web.assessments.services import assessment_reopen, assessment_submit
+from diam.web.audit.models import AuditEvent
 from diam.web.benchmarks import selectors
-from diam.web.benchmarks.models import BenchmarkEntry, PeerSnapshot
+from diam.web.benchmarks.models import (
+    BenchmarkEntry,
+    BenchmarkRelease,
+    BenchmarkReleaseMember,
+)
 from diam.web.benchmarks.services import (
-    Atoms,
-    _consenting_rows,
     benchmark_entries_rebuild,
     benchmark_entry_refresh,
     benchmark_refresh_paused,
+    benchmark_release_cut_if_due,
 )
 from diam.web.core.maintenance import assessments_rescore
-from tests.web.benchmarks.conftest import entries, peer, percents, submitted
+from tests.web.benchmarks.conftest import cut, entries, peer, submitted, verify
 
 MODEL = "radiology"
-
-
-def version() -> int:
-    return PeerSnapshot.objects.get(model_id=MODEL).version
 
 
 def details(org, **changes) -> OrganisationDetails:
@@ -45,37 +46,33 @@ def details(org, **changes) -> OrganisationDetails:
     return OrganisationDetails(**{**base, **changes})
 
 
+# --- live rows ----------------------------------------------------------------------------------
+
+
 def test_submit_creates_the_row_with_the_peer_attributes(org, alice, assessment) -> None:
-    assert not BenchmarkEntry.objects.exists()
     assessment_submit(assessment=assessment, user=alice)
     assessment.refresh_from_db()
     row = BenchmarkEntry.objects.get(organisation=org, model_id=MODEL)
-    assert row.assessment_id == assessment.pk
-    assert (row.stage, row.core_stage, row.validated) == (assessment.stage, 0, False)
-    assert row.focus_area_percents == assessment.focus_area_percents
+    assert row.assessment_id == assessment.pk and row.model_version == assessment.model_version
     assert (row.region, row.country, row.org_type, row.size_band) == (
         "Western Europe",
         "NL",
         "hospital",
         "large",  # 450 beds
     )
-    assert row.consent and not row.is_demo
+    assert row.consent and not row.is_demo and not row.verified  # nobody verified it yet
     assert row.assessed_on == timezone.localdate(assessment.submitted_at)
-    assert version() >= 1
 
 
 def test_reopen_falls_back_to_the_previous_submission_then_removes_the_row(
     org, alice, assessment
 ) -> None:
     older = submitted(org, 2, when=timezone.now() - timedelta(days=400))
-    assert BenchmarkEntry.objects.get(organisation=org).assessment_id == older.pk
     assessment_submit(assessment=assessment, user=alice)
     assert BenchmarkEntry.objects.get(organisation=org).assessment_id == assessment.pk
-    before = version()
     assessment_reopen(assessment=assessment, user=alice, reason="Fix an answer")
     row = BenchmarkEntry.objects.get(organisation=org)
     assert (row.assessment_id, row.stage) == (older.pk, 2)
-    assert version() > before
     assessment_reopen(assessment=older, user=alice, reason="Start again")
     assert not BenchmarkEntry.objects.filter(organisation=org).exists()
 
@@ -91,102 +88,21 @@ def test_only_the_latest_submitted_or_validated_assessment_counts(org) -> None:
     benchmark_entry_refresh(organisation=org, model_id=MODEL)
     row = BenchmarkEntry.objects.get(organisation=org)
     assert (row.assessment_id, row.stage, row.validated) == (latest.pk, 2, False)
-    assert BenchmarkEntry.objects.count() == 1
 
 
-def test_an_unchanged_row_does_not_move_the_version(org) -> None:
+def test_consent_attributes_and_verification_follow_the_organisation(org) -> None:
+    verify(org)
     submitted(org, 3)
-    before = version()
-    benchmark_entry_refresh(organisation=org, model_id=MODEL)
-    organisation_update(organisation=org, details=details(org))  # nothing benchmark-relevant
-    assert version() == before
-
-
-def test_consent_and_peer_attributes_follow_the_organisation_settings(org) -> None:
-    submitted(org, 3)
-    before = version()
+    assert BenchmarkEntry.objects.get(organisation=org).verified
     organisation_update(organisation=org, details=details(org, benchmarking_consent=False))
     row = BenchmarkEntry.objects.get(organisation=org)
-    assert not row.consent and version() > before
-    organisation_update(
-        organisation=org,
-        details=details(org, benchmarking_consent=True, country="SE", beds=None, annual_exams=None),
-    )
+    assert not row.consent and row.verified  # consent is not identity
+    organisation_update(organisation=org, details=details(org, benchmarking_consent=True, beds=50))
     row.refresh_from_db()
-    assert (row.consent, row.country, row.region, row.size_band) == (
-        True,
-        "SE",
-        "Northern Europe",
-        "unknown",
-    )
-
-
-def test_opted_out_organisations_are_never_counted(org) -> None:
-    for i in range(6):
-        peer(f"Peer {i}", country="NL", stage=3)
-    out = peer("Opted out", country="NL", stage=7, consent=False)
-    population = selectors.population_for(MODEL)
-    assert population.organisations == 6  # St Elsewhere has no row; the opted-out one is out
-    ob = selectors.organisation_benchmark(organisation=org)
-    country = ob.benchmark.group("country=NL").summary
-    assert country.organisations.value == 6
-    assert country.stage.distribution[7].value == 0
-    # The opted-out organisation still sees the others, ranked among them but not counted.
-    mine = selectors.organisation_benchmark(organisation=out)
-    assert not mine.own_counted and mine.opted_out
-    summary = mine.benchmark.group("country=NL").summary
-    assert summary.organisations.value == 6
-    assert summary.stage.own_percentile.value == 100.0
-    # Rebuilding in bulk keeps its row (for itself) and keeps it out of the aggregates.
-    benchmark_entries_rebuild()
-    assert BenchmarkEntry.objects.filter(organisation=out, consent=False).exists()
-    assert selectors.population_for(MODEL).organisations == 6
-
-
-def test_the_aggregates_give_the_same_benchmark_as_the_rows(org, other_org) -> None:
-    countries = ["NL"] * 7 + ["DE"] * 9 + ["BE"] * 3 + ["SE"] * 6
-    for i, country in enumerate(countries):
-        peer(
-            f"Peer {i}",
-            country=country,
-            org_type="hospital" if i % 3 else "imaging_centre",
-            beds=None if i % 3 == 0 else 80 + 60 * i,
-            annual_exams=20_000 + 9_000 * i if i % 3 == 0 else None,
-            stage=i % 8,
-            validated=i % 4 == 0,
-            focus=percents(i % 8, offset=i % 5, missing=("PM",) if i % 6 == 0 else ()),
-        )
-    peer("Opted out", country="NL", stage=5, consent=False)
-    submitted(org, 4)
-    for viewer in (org, other_org):  # other_org (DE) has no row: a profile, no ranks
-        ob = selectors.organisation_benchmark(organisation=viewer, k=3)
-        rows = entries()
-        own = ob.own if ob.own is not None else selectors.profile_of(viewer)
-        expected = benchmark_for(
-            rows,
-            own,
-            k=3,
-            branches=["A", "B", "C"],
-            focus_areas=[f.code for f in ob.model.manifest.focus_areas],
-        )
-        assert ob.benchmark == expected
-
-
-def test_the_population_is_rebuilt_only_when_the_version_moved(
-    org, django_assert_num_queries
-) -> None:
-    for i in range(5):
-        peer(f"Peer {i}", stage=i)
-    first = selectors.population_for(MODEL)
-    with django_assert_num_queries(1):  # the version only
-        assert selectors.population_for(MODEL) is first
-    selectors.forget_populations()  # another process: reads the stored build
-    with django_assert_num_queries(2):
-        again = selectors.population_for(MODEL)
-    assert again.token == first.token and again.atoms == first.atoms
-    submitted(org, 6)
-    changed = selectors.population_for(MODEL)
-    assert changed.token != first.token and changed.organisations == 6
+    assert row.consent and row.size_band == "small" and row.verified  # size is not identity
+    organisation_update(organisation=org, details=details(org, country="SE"))
+    row.refresh_from_db()
+    assert (row.country, row.region, row.verified) == ("SE", "Northern Europe", False)
 
 
 def test_rebuild_matches_the_refreshed_rows(org, other_org) -> None:
@@ -194,25 +110,20 @@ def test_rebuild_matches_the_refreshed_rows(org, other_org) -> None:
         peer(f"Peer {i}", stage=i, validated=i == 2)
     submitted(org, 2, when=timezone.now() - timedelta(days=100))
     submitted(org, 5)
-    fields = ("organisation_id", "assessment_id", "stage", "validated", "size_band", "consent")
+    fields = ("organisation_id", "assessment_id", "stage", "validated", "verified", "consent")
     before = sorted(BenchmarkEntry.objects.values_list(*fields))
     BenchmarkEntry.objects.all().delete()
     summary = benchmark_entries_rebuild()
     assert summary.entries == 5 and summary.models == (MODEL,)
     assert sorted(BenchmarkEntry.objects.values_list(*fields)) == before
-    snapshot = PeerSnapshot.objects.get(model_id=MODEL)
-    assert snapshot.built_version == snapshot.version  # built eagerly
 
 
 def test_rescore_rebuilds_once_at_the_end(org) -> None:
     for i in range(3):
         peer(f"Peer {i}", stage=i)
     BenchmarkEntry.objects.all().delete()
-    assessments_rescore()  # the synthetic results are not those of their (missing) answers
+    assessments_rescore()
     assert BenchmarkEntry.objects.count() == 3
-    assert set(BenchmarkEntry.objects.values_list("stage", flat=True)) == set(
-        Assessment.objects.values_list("stage", flat=True)
-    )
 
 
 def test_paused_refreshes_do_nothing(org) -> None:
@@ -226,55 +137,128 @@ def test_deleting_a_counted_assessment_refreshes_the_row(org) -> None:
     older = submitted(org, 2, when=timezone.now() - timedelta(days=300))
     newer = submitted(org, 4)
     newer.delete()
-    row = BenchmarkEntry.objects.get(organisation=org)
-    assert row.assessment_id == older.pk
-    before = version()
+    assert BenchmarkEntry.objects.get(organisation=org).assessment_id == older.pk
     org.delete()
     assert not BenchmarkEntry.objects.exists()
-    assert version() > before
     assert Assessment.objects.filter(status=Status.SUBMITTED).count() == 0
 
 
-def test_changes_keep_the_stored_aggregates_current_and_equal_to_a_rebuild(
-    org, alice, other_org
-) -> None:
-    """Every refresh applies its change to the stored aggregates (no reader rebuilds), and the
-    result is what a rebuild from the rows gives, through submits, reopenings, consent and
-    attribute changes."""
-    rng = random.Random(4)
-    orgs = [peer(f"Peer {i}", country=rng.choice(["NL", "SE"]), stage=i % 8) for i in range(8)]
-    orgs += [org, other_org]
-    selectors.population_for(MODEL)  # the first build
+# --- who counts -----------------------------------------------------------------------------------
 
-    def check() -> None:
-        snapshot = PeerSnapshot.objects.get(model_id=MODEL)
-        assert snapshot.built_version == snapshot.version
-        stored = Atoms.from_json(snapshot.data)
-        rebuilt = Atoms.of(_consenting_rows(MODEL))
-        assert stored.atoms == rebuilt.normalised()
-        assert (stored.organisations, stored.demo_organisations) == (
-            rebuilt.organisations,
-            rebuilt.demo_organisations,
-        )
 
-    for step in range(30):
-        target = rng.choice(orgs)
-        action = rng.choice(["submit", "reopen", "consent", "move"])
-        if action == "submit":
-            submitted(
-                target,
-                rng.randrange(8),
-                validated=rng.random() < 0.3,
-                focus=percents(rng.randrange(8), offset=step, missing=("PM",) * (step % 2)),
-            )
-        elif action == "reopen":
-            latest = target.assessments.exclude(status=Status.DRAFT).order_by("-pk").first()
-            if latest is not None and latest.status == Status.SUBMITTED:
-                assessment_reopen(assessment=latest, user=alice, reason="Test")
-        elif action == "consent":
-            change = details(target, benchmarking_consent=not target.benchmarking_consent)
-            organisation_update(organisation=target, details=change)
-        else:
-            change = details(target, country=rng.choice(["NL", "BE"]), beds=rng.choice([50, 700]))
-            organisation_update(organisation=target, details=change)
-        check()
+def test_only_verified_consenting_real_organisations_count(org) -> None:
+    for i in range(6):
+        peer(f"Peer {i}", country="NL")
+    peer("Signed up yesterday", country="NL", verified=False)
+    peer("Opted out", country="NL", consent=False)
+    peer("Synthetic", country="NL", is_demo=True)
+    counted = {e.organisation_id for e in entries()}
+    assert len(counted) == 6
+    assert {e.organisation_id for e in entries("demo")} == {
+        BenchmarkEntry.objects.get(is_demo=True).organisation_id
+    }
+
+
+def test_only_the_latest_major_model_version_counts(org) -> None:
+    for i in range(6):
+        peer(f"Peer {i}")
+    old = peer("On an old major")
+    BenchmarkEntry.objects.filter(organisation=old).update(model_version="0.9.0")
+    assert old.pk not in {e.organisation_id for e in entries()}
+
+
+# --- releases -----------------------------------------------------------------------------------
+
+
+def test_a_release_freezes_rows_and_figures_and_nothing_moves_until_the_next(org) -> None:
+    for i in range(12):
+        peer(f"Peer {i}", stage=2)
+    first = cut()
+    assert first.number == 1 and first.organisations == 12 and first.key == "radiology-1-real-1"
+    assert BenchmarkReleaseMember.objects.filter(release=first).count() == 12
+    for i in range(5):  # five more organisations submit: live, not published
+        peer(f"Late {i}", stage=6)
+    view = selectors.programme_view()
+    assert view.release == first
+    assert view.statistics.overall_figures.organisations.value == 12
+    second = cut()
+    assert second.number == 2 and second.organisations == 17
+    assert selectors.programme_view().statistics.overall_figures.organisations.value == 17
+
+
+def test_a_cut_is_audited(org, programme_admin) -> None:
+    for i in range(6):
+        peer(f"Peer {i}")
+    release = cut(user=programme_admin, trigger="programme")
+    event = AuditEvent.objects.get(action="benchmarks.release_cut")
+    assert event.actor == programme_admin and event.target_id == str(release.pk)
+    assert event.detail["organisations"] == 6
+
+
+def test_the_schedule_cuts_the_first_release_and_then_once_a_month(org) -> None:
+    for i in range(6):
+        peer(f"Peer {i}")
+    now = timezone.now()
+    first = benchmark_release_cut_if_due(now=now)
+    assert first is not None and first.trigger == "schedule"
+    assert benchmark_release_cut_if_due(now=now + timedelta(minutes=5)) is None
+    later = now.replace(day=1) + timedelta(days=40)  # a day in a later month
+    assert benchmark_release_cut_if_due(now=later) is not None
+
+
+@override_settings(DIAM_BENCHMARK_RELEASE_EVERY="never")
+def test_never_cuts_only_on_command(org) -> None:
+    for i in range(6):
+        peer(f"Peer {i}")
+    assert benchmark_release_cut_if_due() is not None  # the very first one
+    assert benchmark_release_cut_if_due(now=timezone.now() + timedelta(days=400)) is None
+
+
+def test_reading_a_benchmark_cuts_a_due_release_once(org, alice) -> None:
+    verify(org)
+    for i in range(6):
+        peer(f"Peer {i}", country="NL")
+    selectors.organisation_benchmark(organisation=org)
+    selectors.organisation_benchmark(organisation=org)
+    assert BenchmarkRelease.objects.count() == 1
+
+
+def test_current_release_id_moves_exactly_when_a_release_is_cut(org) -> None:
+    assert selectors.current_release_id(MODEL) == "radiology-none"
+    for i in range(6):
+        peer(f"Peer {i}")
+    cut()
+    first = selectors.current_release_id(MODEL)
+    peer("Another")
+    assert selectors.current_release_id(MODEL) == first
+    cut("demo")
+    assert selectors.current_release_id(MODEL) != first
+
+
+def test_the_command_cuts_a_release_and_lists_them(org, capsys) -> None:
+    for i in range(6):
+        peer(f"Peer {i}")
+    from click.testing import CliRunner
+
+    from diam.cli import main
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["benchmarks", "release"])
+    assert result.exit_code == 0, result.output
+    assert "Published radiology-1-real-1" in result.output and "6 organisations" in result.output
+    result = runner.invoke(main, ["benchmarks", "release", "--if-due"])
+    assert result.exit_code == 0 and "No release is due." in result.output
+    result = runner.invoke(main, ["benchmarks", "list"])
+    assert "radiology-1-real-1" in result.output
+    result = runner.invoke(main, ["benchmarks", "release", "--model", "nonsense"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert BenchmarkRelease.objects.count() == 1
+
+
+def test_the_global_group_of_a_release_carries_the_frozen_population(org) -> None:
+    for i in range(7):
+        peer(f"Peer {i}", stage=i)
+    release = cut()
+    record = selectors.release_groups(release, [GLOBAL.key])[GLOBAL.key]
+    assert record.stage.shown and record.stage.figures.organisations.value == 7
+    call_command("check")

@@ -12,7 +12,7 @@ from django.test import Client
 from diam.paths import latest_version
 from diam.web.accounts.models import ProgrammeRole
 from diam.web.audit.models import AuditEvent
-from tests.web.benchmarks.conftest import _fresh_populations, peer  # noqa: F401
+from tests.web.benchmarks.conftest import _fresh_releases, peer  # noqa: F401
 from tests.web.conftest import client_for
 from tests.web.factories import make_user
 

@@ -119,12 +119,17 @@ def organisation_register(
     """
     if (user is None) == (account is None):
         raise TypeError("Pass exactly one of user= or account=")
+    from diam.web.verification.services import verification_request
+
     admin = user if user is not None else _user_create(account)  # type: ignore[arg-type]
     organisation = Organisation()
     _apply_details(organisation, details)
     organisation.full_clean()
     organisation.save()
-    return Membership.objects.create(user=admin, organisation=organisation, role=Role.ADMIN)
+    membership = Membership.objects.create(user=admin, organisation=organisation, role=Role.ADMIN)
+    # A self sign-up never counts in a benchmark before a programme admin verifies it.
+    verification_request(organisation=organisation, reason="sign-up", user=admin)
+    return membership
 
 
 @transaction.atomic
@@ -134,14 +139,18 @@ def organisation_update(
     """Save what the admin stated about the organisation.
 
     Its benchmark rows follow (consent, country, region, type and size are peer attributes);
-    they only change, and the benchmarks are only rebuilt, when one of those changed.
+    a change of name, country, region or type needs a new verification before the organisation
+    counts again (diam.web.verification).
     """
     from diam.web.benchmarks.services import benchmark_organisation_refresh
+    from diam.web.verification.services import identity_of, verification_after_update
 
+    before = identity_of(organisation)
     _apply_details(organisation, details)
     organisation.full_clean()
     organisation.save()
-    benchmark_organisation_refresh(organisation=organisation)
+    if verification_after_update(organisation=organisation, before=before) is None:
+        benchmark_organisation_refresh(organisation=organisation)
     return organisation
 
 

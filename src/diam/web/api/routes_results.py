@@ -247,11 +247,11 @@ def _plain(value: Any) -> Any:
     "/organisations/{organisation_id}/benchmarks",
     response={200: BenchmarksOut, **errors(401, 404, 422, 429)},
     tags=["benchmarks"],
-    summary="The organisation among its peers, with the pages' disclosure control",
-    description="Every figure carries the number of organisations behind it (`n`), or is "
-    "suppressed with the reason (`value` and `n` null), exactly as on the benchmark page: "
-    "no figure from fewer than k organisations, complementary suppression, no single "
-    "organisation recoverable by differencing.",
+    summary="The organisation among its peers, from the latest benchmark release",
+    description="The figures of the latest release, exactly as on the benchmark page: every "
+    "shown figure carries the number of organisations behind it (`n`), a hidden one its "
+    "reason (`value` and `n` null); `position` figures are the organisation's own quarter of "
+    "the group (1-4), from the group's quartiles and its live values.",
 )
 def benchmarks_get(
     request: HttpRequest,
@@ -264,19 +264,27 @@ def benchmarks_get(
     ob = organisation_benchmark(organisation=organisation, model_id=model_id)
     groups = []
     for g in ob.groups:
-        figures = {}
-        for path, figure in g.summary.figures():
-            figures[path] = {
-                "value": _plain(figure.value),
+        paths = [(f"stage.{name}", f) for name, f in g.stage.figures()]
+        paths.append(("stage.position", g.stage_band))
+        for code, area in g.areas.items():
+            paths += [(f"focus_areas.{code}.{name}", f) for name, f in area.figures()]
+            paths.append((f"focus_areas.{code}.position", g.area_bands[code]))
+        figures = {
+            path: {
+                "value": int(figure.value)
+                if path.endswith("position") and figure.shown
+                else _plain(figure.value),
                 "n": figure.n,
                 "suppressed": figure.reason,
             }
+            for path, figure in paths
+        }
         groups.append(
             {
                 "key": g.group.key,
                 "label": group_label(g.group),
                 "shown": g.shown,
-                "suppressed": g.suppressed.message if g.suppressed is not None else None,
+                "suppressed": g.reason.message if g.reason is not None else None,
                 "figures": figures,
             }
         )
@@ -284,9 +292,11 @@ def benchmarks_get(
         "model_id": ob.model.id,
         "model_version": ob.model.version,
         "k": ob.k,
-        "source": "live",
-        "own_counted": ob.own_counted,
+        "source": ob.release.key if ob.release is not None else "",
+        "release_date": ob.release.cut_at if ob.release is not None else None,
+        "unavailable": ob.unavailable,
+        "own_counted": ob.counted,
         "opted_out": ob.opted_out,
-        "includes_demo": ob.includes_demo,
+        "includes_demo": ob.is_demo,
         "groups": groups,
     }

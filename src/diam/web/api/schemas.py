@@ -214,8 +214,13 @@ class BenchmarksOut(Schema):
     model_id: str
     model_version: str
     k: int = Field(description="No figure is shown from fewer organisations than this.")
-    source: str = Field(description="`live`: the current figures (frozen releases to come).")
-    own_counted: bool
+    source: str = Field(
+        description="The release the figures come from (e.g. `radiology-1-real-12`); empty "
+        "when there is none for this organisation (see `unavailable`)."
+    )
+    release_date: datetime | None = Field(description="When that release was cut.")
+    unavailable: str = Field(description="Why no peer figures are shown, or empty.")
+    own_counted: bool = Field(description="The organisation's row is in the release.")
     opted_out: bool
-    includes_demo: bool
+    includes_demo: bool = Field(description="Synthetic demo figures (demo mode only).")
     groups: list[PeerGroupOut]

@@ -1,42 +1,57 @@
-"""Writes of the benchmarks app: keep the benchmark rows and the peer aggregates current.
+"""Writes of the benchmarks app: the live rows, and cutting releases from them.
 
-- `benchmark_entry_refresh(organisation=, model_id=)` recomputes one organisation's row from its
-  latest submitted or validated assessment of the model (deleting it when none is left) and
-  bumps the model's population version. The assessment services call it on submit, reopen and
-  rescore; the accounts service calls it (through `benchmark_organisation_refresh`) when the
-  organisation's consent or peer attributes change.
-- `benchmark_entries_rebuild(model_id=None)` rebuilds every row in bulk and the aggregates
-  eagerly (`diam demo`, `diam rescore`).
-- `peer_snapshot_build(model_id=)` builds the aggregates per (region, country, type, size band)
-  of the consenting rows for the current version; the selectors call it lazily when the version
-  moved since the last build.
+- `benchmark_entry_refresh(organisation=, model_id=)` recomputes one organisation's live row from
+  its latest submitted or validated assessment of the model (deleting it when none is left). The
+  assessment services call it on submit, reopen and rescore (the validation app on a decision),
+  accounts and verification when consent, peer attributes or verification change.
+- `benchmark_entries_rebuild(model_id=None)` rebuilds every live row in bulk (`diam demo`,
+  `diam rescore`).
+- `benchmark_release_cut(model_id=, population=, ...)` cuts the next release of a series: the
+  live rows of the population are handed to `diam.stats.cut_release` with the earlier releases,
+  and the result (frozen rows, every group's figures) is stored. A plain service: the pages call
+  `benchmark_release_cut_if_due` (the first request after a release is due cuts it), and so can a
+  task runner or cron (`diam benchmarks release --if-due`); programme admins cut one at will.
 
-Rows and aggregates never contain an organisation that opted out of benchmarking: its row is
-kept (with `consent=False`) only so that it can see where it would stand among the others.
+Nothing a reader sees moves between releases: pages read releases only. An organisation's own
+values are live; its peer figures and groups are those of the release.
 """
 
 from __future__ import annotations
 
-import json
-import secrets
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
-from diam.paths import UnknownModel, available_model_ids, latest_version
+from diam.paths import (
+    DEFAULT_MODEL_ID,
+    UnknownModel,
+    available_model_ids,
+    latest_version,
+    shipped_model,
+)
 from diam.regions import region_for
-from diam.stats import Aggregate, size_band
-from diam.web.accounts.models import Organisation
+from diam.stats import Entry, OrgProfile, Published, Release, cut_release, size_band
+from diam.web.accounts.models import Organisation, User
 from diam.web.assessments.models import Assessment, Status
-from diam.web.benchmarks.models import BenchmarkEntry, PeerSnapshot
+from diam.web.audit.services import audit_record
+from diam.web.benchmarks.models import (
+    BenchmarkEntry,
+    BenchmarkRelease,
+    BenchmarkReleaseGroup,
+    BenchmarkReleaseMember,
+    BenchmarkSeries,
+    Population,
+    Trigger,
+)
 
 COUNTED = (Status.SUBMITTED, Status.VALIDATED)
 
@@ -83,6 +98,7 @@ def comparable(queryset: QuerySet[Assessment], model_id: str | None = None) -> Q
 # The fields of a row that come from the assessment and the organisation (everything but keys).
 _VALUE_FIELDS = (
     "assessment_id",
+    "model_version",
     "stage",
     "core_stage",
     "branches",
@@ -94,6 +110,7 @@ _VALUE_FIELDS = (
     "size_band",
     "assessed_on",
     "consent",
+    "verified",
     "is_demo",
 )
 
@@ -125,6 +142,12 @@ def _paused() -> bool:
 # --- one row ----------------------------------------------------------------------------------
 
 
+def major_of(model_version: str) -> int:
+    """The major version of a SemVer string (`2` for `2.1.0`); 0 when it is not one."""
+    head = (model_version or "").split(".", 1)[0]
+    return int(head) if head.isdigit() else 0
+
+
 def _assessed_on(submitted_at: datetime | None, created_at: datetime) -> date:
     return timezone.localdate(submitted_at or created_at)
 
@@ -145,6 +168,12 @@ def peer_attributes(organisation: Organisation) -> dict[str, str]:
     }
 
 
+def _verified(organisation: Organisation) -> bool:
+    from diam.web.verification.selectors import is_verified
+
+    return is_verified(organisation)
+
+
 def _latest_counted(organisation_id: int, model_id: str) -> Assessment | None:
     return (
         comparable(
@@ -159,6 +188,7 @@ def _latest_counted(organisation_id: int, model_id: str) -> Assessment | None:
         .only(
             "pk",
             "status",
+            "model_version",
             "stage",
             "core_stage",
             "branches",
@@ -175,6 +205,7 @@ def _values(assessment: Assessment, organisation: Organisation) -> dict[str, Any
     assert assessment.stage is not None
     return {
         "assessment_id": assessment.pk,
+        "model_version": assessment.model_version or "",
         "stage": assessment.stage,
         "core_stage": assessment.core_stage if assessment.core_stage is not None else 0,
         "branches": "".join(sorted(assessment.branches or "")),
@@ -183,28 +214,20 @@ def _values(assessment: Assessment, organisation: Organisation) -> dict[str, Any
         **peer_attributes(organisation),
         "assessed_on": _assessed_on(assessment.submitted_at, assessment.created_at),
         "consent": organisation.benchmarking_consent,
+        "verified": _verified(organisation),
         "is_demo": organisation.is_demo,
     }
 
 
-def population_bump(model_id: str) -> None:
-    """Move the model's population version on (the aggregates are rebuilt when next read)."""
-    bumped = PeerSnapshot.objects.filter(model_id=model_id).update(version=F("version") + 1)
-    if bumped:
-        return
-    _, created = PeerSnapshot.objects.get_or_create(model_id=model_id)
-    if not created:  # someone created it between our update and get_or_create
-        PeerSnapshot.objects.filter(model_id=model_id).update(version=F("version") + 1)
-
-
 @transaction.atomic
 def benchmark_entry_refresh(*, organisation: Organisation, model_id: str) -> BenchmarkEntry | None:
-    """Recompute the organisation's row for the model; bump the version when it changed.
+    """Recompute the organisation's live row for the model.
 
     The row follows the organisation's latest submitted or validated assessment of the model
-    (by submission time) and its current consent and peer attributes; it is deleted when no
-    such assessment is left. Returns the row, or None when there is none (or refreshes are
-    paused, see `benchmark_refresh_paused`).
+    (by submission time) and its current consent, verification and peer attributes; it is
+    deleted when no such assessment is left. Returns the row, or None when there is none (or
+    refreshes are paused, see `benchmark_refresh_paused`). Published figures change only at
+    the next release.
     """
     if _paused():
         return None
@@ -214,30 +237,24 @@ def benchmark_entry_refresh(*, organisation: Organisation, model_id: str) -> Ben
         .filter(organisation_id=organisation.pk, model_id=model_id)
         .first()
     )
-    old = None if entry is None else _counted_of({n: getattr(entry, n) for n in _VALUE_FIELDS})
     if latest is None:
         if entry is not None:
             entry.delete()
-            population_changed(model_id, removed=old)
         return None
     values = _values(latest, organisation)
     if entry is None:
-        entry = BenchmarkEntry.objects.create(
+        return BenchmarkEntry.objects.create(
             organisation_id=organisation.pk, model_id=model_id, **values
         )
-        population_changed(model_id, added=_counted_of(values))
-        return entry
-    if all(getattr(entry, name) == values[name] for name in _VALUE_FIELDS):
-        return entry
-    for name, value in values.items():
-        setattr(entry, name, value)
-    entry.save(update_fields=list(_VALUE_FIELDS))
-    population_changed(model_id, removed=old, added=_counted_of(values))
+    if any(getattr(entry, name) != values[name] for name in _VALUE_FIELDS):
+        for name, value in values.items():
+            setattr(entry, name, value)
+        entry.save(update_fields=list(_VALUE_FIELDS))
     return entry
 
 
 def benchmark_organisation_refresh(*, organisation: Organisation) -> None:
-    """Refresh every row of the organisation (after a change of consent or peer attributes)."""
+    """Refresh every row of the organisation (consent, attributes or verification changed)."""
     model_ids = set(
         Assessment.objects.filter(organisation_id=organisation.pk, status__in=COUNTED)
         .values_list("model_id", flat=True)
@@ -254,9 +271,6 @@ def benchmark_organisation_refresh(*, organisation: Organisation) -> None:
 
 def benchmark_refresh_after_delete(*, organisation_id: int, model_id: str) -> None:
     """Recompute a row after a counted assessment was deleted (possibly with its organisation)."""
-    # The row went with the assessment (or the organisation) by cascade, without taking its
-    # contribution out of the stored aggregates: recompute the row, then mark the aggregates
-    # stale (the version moves past the build) so the next reader rebuilds them from the rows.
     with transaction.atomic():
         organisation = Organisation.objects.filter(pk=organisation_id).first()
         if organisation is not None:
@@ -265,7 +279,6 @@ def benchmark_refresh_after_delete(*, organisation_id: int, model_id: str) -> No
             BenchmarkEntry.objects.filter(
                 organisation_id=organisation_id, model_id=model_id
             ).delete()
-        population_bump(model_id)
 
 
 # --- every row --------------------------------------------------------------------------------
@@ -284,6 +297,7 @@ _REBUILD_FIELDS = (
     "submitted_at",
     "created_at",
     "status",
+    "model_version",
     "stage",
     "core_stage",
     "branches",
@@ -295,6 +309,7 @@ _REBUILD_FIELDS = (
     "organisation__annual_exams",
     "organisation__benchmarking_consent",
     "organisation__is_demo",
+    "organisation__verification__status",
 )
 
 
@@ -325,6 +340,7 @@ def _entry_from_row(row: tuple[Any, ...]) -> BenchmarkEntry:
         submitted_at,
         created_at,
         status,
+        model_version,
         stage,
         core_stage,
         branches,
@@ -336,11 +352,13 @@ def _entry_from_row(row: tuple[Any, ...]) -> BenchmarkEntry:
         exams,
         consent,
         is_demo,
+        verification,
     ) = row
     country = str(country or "")
     return BenchmarkEntry(
         organisation_id=org_id,
         model_id=model,
+        model_version=model_version or "",
         assessment_id=pk,
         stage=stage,
         core_stage=core_stage if core_stage is not None else 0,
@@ -353,271 +371,260 @@ def _entry_from_row(row: tuple[Any, ...]) -> BenchmarkEntry:
         size_band=size_band(beds, exams),
         assessed_on=_assessed_on(submitted_at, created_at),
         consent=consent,
+        verified=verification == "verified",
         is_demo=is_demo,
     )
 
 
+@transaction.atomic
 def benchmark_entries_rebuild(*, model_id: str | None = None) -> RebuildSummary:
-    """Rebuild every benchmark row (of one model, or all) and then the peer aggregates."""
-    with transaction.atomic():
-        rows = [_entry_from_row(row) for row in _latest_rows(model_id).values()]
-        old = BenchmarkEntry.objects.all()
-        known = PeerSnapshot.objects.all()
-        if model_id:
-            old = old.filter(model_id=model_id)
-            known = known.filter(model_id=model_id)
-        models = {e.model_id for e in rows} | set(old.values_list("model_id", flat=True))
-        models |= set(known.values_list("model_id", flat=True))
-        if model_id:
-            models.add(model_id)
-        old.delete()
-        BenchmarkEntry.objects.bulk_create(rows, batch_size=2000)
-        for model in sorted(models):
-            population_bump(model)
-    for model in sorted(models):
-        peer_snapshot_build(model_id=model)
+    """Rebuild every live row (of one model, or all) in bulk."""
+    rows = [_entry_from_row(row) for row in _latest_rows(model_id).values()]
+    old = BenchmarkEntry.objects.all()
+    if model_id:
+        old = old.filter(model_id=model_id)
+    models = {e.model_id for e in rows} | set(old.values_list("model_id", flat=True))
+    old.delete()
+    BenchmarkEntry.objects.bulk_create(rows, batch_size=2000)
     return RebuildSummary(len(rows), tuple(sorted(models)))
 
 
-# --- the aggregates ---------------------------------------------------------------------------
-#
-# Stored format of `PeerSnapshot.data` (compact: it is read by every process after a change):
-#   {"format": 2, "organisations": n, "demo_organisations": d, "values": [v0, v1, ...],
-#    "atoms": [[[region, country, org_type, size_band], n, [stage counts 0-7], validated,
-#               validated_stage_sum, {letter: count}, {code: [value index, count, ...]}], ...]}
-# Focus-area percents take few distinct values (a share of a handful of criteria), so they are
-# listed once in "values" and the atoms hold small integers, which parse several times faster.
-
-FORMAT = 2
-AtomKey = tuple[str, str, str, str]
+# --- releases ---------------------------------------------------------------------------------
 
 
-class Counted(NamedTuple):
-    """What a consenting row contributes to its atom (`Aggregate.of` reads these attributes)."""
+def entry_of(row: BenchmarkEntry | BenchmarkReleaseMember) -> Entry:
+    """The stats core's row for a live or a frozen benchmark row."""
+    return Entry(
+        organisation_id=row.organisation_id,
+        stage=row.stage,
+        core_stage=row.core_stage,
+        branches=frozenset(row.branches),
+        focus_areas={
+            code: None if value is None else float(value)
+            for code, value in (row.focus_area_percents or {}).items()
+        },
+        validated=row.validated,
+        region=row.region,
+        country=row.country,
+        org_type=row.org_type,
+        size_band=row.size_band,
+        assessed_on=row.assessed_on,
+    )
 
-    key: AtomKey
-    stage: int
-    branches: str
-    validated: bool
-    focus_areas: dict[str, float | None]
-    is_demo: bool
+
+def series_for(
+    *, model_id: str = DEFAULT_MODEL_ID, population: str = Population.REAL, major: int | None = None
+) -> BenchmarkSeries:
+    """The series of releases (created on first use); the latest model's major by default."""
+    if major is None:
+        major = int(benchmarked_major(model_id) or 0)
+    series, _ = BenchmarkSeries.objects.get_or_create(
+        model_id=model_id, major=major, population=population
+    )
+    return series
 
 
-def _floats(percents: Mapping[str, Any] | None) -> dict[str, float | None]:
-    return {c: None if v is None else float(v) for c, v in (percents or {}).items()}
+def live_rows(series: BenchmarkSeries) -> list[Entry]:
+    """The rows a release of the series is cut from (the one place that decides who counts):
+    consenting organisations of the series' population (verified real ones, or the synthetic
+    demo ones) whose latest counted assessment is of the series' major model version."""
+    rows = BenchmarkEntry.objects.filter(
+        model_id=series.model_id,
+        consent=True,
+        is_demo=series.population == Population.DEMO,
+        model_version__startswith=f"{series.major}.",
+    )
+    if series.population == Population.REAL:
+        rows = rows.filter(verified=True)
+    return [entry_of(row) for row in rows.order_by("organisation_id").iterator(chunk_size=5000)]
 
 
-def _counted_of(values: Mapping[str, Any]) -> Counted | None:
-    """A row's contribution (as `_values` or a BenchmarkEntry has it); None if not consenting."""
-    if not values["consent"]:
+def viewers(series: BenchmarkSeries) -> list[OrgProfile]:
+    """Every organisation that may open a benchmark of the series (its groups are published):
+    the verified real organisations, or the demo ones."""
+    orgs = Organisation.objects.filter(is_demo=series.population == Population.DEMO)
+    if series.population == Population.REAL:
+        orgs = orgs.filter(verification__status="verified")
+    return [
+        OrgProfile(organisation_id=org.pk, **peer_attributes(org))
+        for org in orgs.only("pk", "country", "region", "org_type", "beds", "annual_exams")
+    ]
+
+
+def release_of(row: BenchmarkRelease, *, with_members: bool = True) -> Release:
+    """A stored release as the stats core's `Release`."""
+    from diam.stats import GroupRecord
+
+    groups = {
+        g.key: GroupRecord.from_json(g.key, g.data)
+        for g in BenchmarkReleaseGroup.objects.filter(release=row)
+    }
+    members: tuple[Entry, ...] = ()
+    if with_members:
+        members = tuple(
+            entry_of(m)
+            for m in BenchmarkReleaseMember.objects.filter(release=row)
+            .order_by("organisation_id")
+            .iterator(chunk_size=5000)
+        )
+    return Release(
+        number=row.number,
+        k=row.k,
+        branches=tuple(row.branches),
+        focus_areas=tuple(row.focus_areas),
+        population=members,
+        groups=groups,
+        held_back=row.held_back,
+    )
+
+
+def _published(row: BenchmarkRelease) -> Published:
+    shown: dict[str, set[str]] = {}
+    for key, data in BenchmarkReleaseGroup.objects.filter(release=row).values_list("key", "data"):
+        for family, record in data.items():
+            if record.get("since") is not None:
+                shown.setdefault(family, set()).add(key)
+    members = [
+        entry_of(m)
+        for m in BenchmarkReleaseMember.objects.filter(release=row).iterator(chunk_size=5000)
+    ]
+    return Published(row.number, members, {f: frozenset(keys) for f, keys in shown.items()})
+
+
+@transaction.atomic
+def benchmark_release_cut(
+    *,
+    model_id: str = DEFAULT_MODEL_ID,
+    population: str = Population.REAL,
+    major: int | None = None,
+    user: User | None = None,
+    trigger: str = Trigger.COMMAND,
+    request: HttpRequest | None = None,
+    now: datetime | None = None,
+) -> BenchmarkRelease:
+    """Cut the next release of a series from its live rows (module docstring); one at a time."""
+    if population not in Population.values:
+        raise ValueError(f"Unknown population {population!r}: use real or demo")
+    model = shipped_model(model_id)
+    series = series_for(model_id=model.id, population=population, major=major)
+    series = BenchmarkSeries.objects.select_for_update().get(pk=series.pk)  # one cut at a time
+    earlier = list(
+        BenchmarkRelease.objects.filter(series=series).order_by("-number")[
+            : settings.DIAM_BENCHMARK_RELEASE_HISTORY
+        ]
+    )[::-1]
+    previous_row = earlier[-1] if earlier else None
+    k = settings.DIAM_BENCHMARK_K
+    release = cut_release(
+        number=(previous_row.number + 1) if previous_row else 1,
+        live=live_rows(series),
+        history=[_published(row) for row in earlier],
+        viewers=viewers(series),
+        k=k,
+        branches=[b.id for b in model.manifest.branches],
+        focus_areas=[f.code for f in model.manifest.focus_areas],
+        previous=release_of(previous_row, with_members=False) if previous_row else None,
+    )
+    row = BenchmarkRelease.objects.create(
+        series=series,
+        number=release.number,
+        key=f"{series.model_id}-{series.major}-{series.population}-{release.number}",
+        cut_at=now or timezone.now(),
+        cut_by=user,
+        trigger=trigger,
+        k=k,
+        organisations=release.organisations,
+        held_back=release.held_back,
+        branches="".join(release.branches),
+        focus_areas=list(release.focus_areas),
+    )
+    BenchmarkReleaseGroup.objects.bulk_create(
+        [
+            BenchmarkReleaseGroup(
+                release=row,
+                key=key,
+                dimensions="&".join(grec.group.dimensions),
+                shown=grec.stage.shown,
+                data=grec.to_json(),
+            )
+            for key, grec in release.groups.items()
+        ],
+        batch_size=500,
+    )
+    BenchmarkReleaseMember.objects.bulk_create(
+        [
+            BenchmarkReleaseMember(
+                release=row,
+                organisation_id=e.organisation_id,
+                stage=e.stage,
+                core_stage=e.core_stage,
+                branches="".join(sorted(e.branches)),
+                focus_area_percents=dict(e.focus_areas),
+                validated=e.validated,
+                region=e.region,
+                country=e.country,
+                org_type=e.org_type,
+                size_band=e.size_band,
+                assessed_on=e.assessed_on,
+            )
+            for e in release.population
+        ],
+        batch_size=2000,
+    )
+    audit_record(
+        action="benchmarks.release_cut",
+        actor=user,
+        target=row,
+        summary=f"Benchmark release {row.key} cut ({row.get_trigger_display()})",
+        detail={
+            "release": row.key,
+            "organisations": row.organisations,
+            "held_back": row.held_back,
+            "groups_shown": sum(1 for g in release.groups.values() if g.stage.shown),
+        },
+        request=request,
+    )
+    return row
+
+
+# --- the schedule -----------------------------------------------------------------------------
+
+
+def _period(moment: datetime, every: str) -> tuple[int, int]:
+    day = timezone.localdate(moment)
+    if every == "week":
+        year, week, _ = day.isocalendar()
+        return year, week
+    if every == "quarter":
+        return day.year, (day.month - 1) // 3
+    return day.year, day.month
+
+
+def release_due(series: BenchmarkSeries, *, now: datetime | None = None) -> bool:
+    """Whether the series has no release yet, or its latest is from an earlier period."""
+    every = settings.DIAM_BENCHMARK_RELEASE_EVERY
+    latest = BenchmarkRelease.objects.filter(series=series).order_by("-number").first()
+    if latest is None:
+        return True
+    if every == "never":
+        return False
+    return _period(latest.cut_at, every) < _period(now or timezone.now(), every)
+
+
+def benchmark_release_cut_if_due(
+    *,
+    model_id: str = DEFAULT_MODEL_ID,
+    population: str = Population.REAL,
+    now: datetime | None = None,
+) -> BenchmarkRelease | None:
+    """Cut the series' next release when it is due (the schedule); None when it is not."""
+    series = series_for(model_id=model_id, population=population)
+    if not release_due(series, now=now):
         return None
-    return Counted(
-        (values["region"], values["country"], values["org_type"], values["size_band"]),
-        values["stage"],
-        values["branches"],
-        values["validated"],
-        _floats(values["focus_area_percents"]),
-        values["is_demo"],
-    )
-
-
-@dataclass
-class Atoms:
-    """The aggregates per combination of peer attributes, with the population's counts."""
-
-    atoms: dict[AtomKey, Aggregate]
-    organisations: int = 0
-    demo_organisations: int = 0
-
-    @classmethod
-    def of(cls, rows: Iterable[Counted]) -> Atoms:
-        cells: dict[AtomKey, list[Counted]] = {}
-        n = demo = 0
-        for row in rows:
-            n += 1
-            demo += row.is_demo
-            cell = cells.get(row.key)
-            if cell is None:
-                cells[row.key] = [row]
-            else:
-                cell.append(row)
-        atoms = {key: Aggregate.of(cell) for key, cell in cells.items()}
-        return cls(atoms, n, demo)
-
-    def add(self, row: Counted) -> None:
-        agg = self.atoms.get(row.key)
-        if agg is None:
-            agg = self.atoms[row.key] = Aggregate()
-        agg.add(Aggregate.of([row]))
-        self.organisations += 1
-        self.demo_organisations += row.is_demo
-
-    def remove(self, row: Counted) -> None:
-        """Take a row's contribution out again (the row must have been added)."""
-        agg = self.atoms[row.key]
-        agg.n -= 1
-        agg.stages[row.stage] -= 1
-        if row.validated:
-            agg.validated -= 1
-            agg.validated_stage_sum -= row.stage
-        for letter in set(row.branches):
-            agg.branches[letter] -= 1
-            if not agg.branches[letter]:
-                del agg.branches[letter]
-        for code, value in row.focus_areas.items():
-            if value is None:
-                continue
-            counts = agg.focus[code]
-            counts[value] -= 1
-            if not counts[value]:
-                del counts[value]
-        if not agg.n:
-            del self.atoms[row.key]
-        self.organisations -= 1
-        self.demo_organisations -= row.is_demo
-
-    def to_json(self) -> dict[str, Any]:
-        values = sorted({v for agg in self.atoms.values() for c in agg.focus.values() for v in c})
-        index = {v: i for i, v in enumerate(values)}
-        atoms = []
-        for key, agg in sorted(self.atoms.items()):
-            focus = {
-                code: [x for value, count in sorted(counts.items()) for x in (index[value], count)]
-                for code, counts in sorted(agg.focus.items())
-                if counts
-            }
-            atoms.append(
-                [
-                    list(key),
-                    agg.n,
-                    list(agg.stages),
-                    agg.validated,
-                    agg.validated_stage_sum,
-                    dict(sorted(agg.branches.items())),
-                    focus,
-                ]
-            )
-        return {
-            "format": FORMAT,
-            "organisations": self.organisations,
-            "demo_organisations": self.demo_organisations,
-            "values": values,
-            "atoms": atoms,
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Atoms:
-        if data.get("format") != FORMAT:
-            raise ValueError("not a snapshot of this format")
-        values = [float(v) for v in data["values"]]
-        atoms: dict[AtomKey, Aggregate] = {}
-        for key, n, stages, validated, vsum, branches, focus in data["atoms"]:
-            atoms[(key[0], key[1], key[2], key[3])] = Aggregate(
-                n=n,
-                stages=list(stages),
-                validated=validated,
-                validated_stage_sum=vsum,
-                branches=dict(branches),
-                focus={
-                    code: dict(zip(map(values.__getitem__, pairs[::2]), pairs[1::2], strict=True))
-                    for code, pairs in focus.items()
-                },
-            )
-        return cls(atoms, data["organisations"], data["demo_organisations"])
-
-    def normalised(self) -> dict[AtomKey, Aggregate]:
-        """The atoms without empty focus-area counts (for comparing two ways of building)."""
-        return Atoms.from_json(self.to_json()).atoms
-
-
-def _consenting_rows(model_id: str) -> Iterator[Counted]:
-    """The model's consenting rows, read as plain text and parsed here (faster than the ORM's
-    JSON decoding per row, which matters at 100,000 rows)."""
-    rows = (
-        BenchmarkEntry.objects.filter(model_id=model_id, consent=True)
-        .order_by()
-        .annotate(focus_text=Cast("focus_area_percents", TextField()))
-        .values_list(
-            "region",
-            "country",
-            "org_type",
-            "size_band",
-            "stage",
-            "branches",
-            "validated",
-            "focus_text",
-            "is_demo",
+    with transaction.atomic():
+        locked = BenchmarkSeries.objects.select_for_update().get(pk=series.pk)
+        if not release_due(locked, now=now):  # another request cut it meanwhile
+            return None
+        return benchmark_release_cut(
+            model_id=model_id, population=population, trigger=Trigger.SCHEDULE, now=now
         )
-    )
-    loads = json.loads
-    for region, country, org_type, band, stage, branches, validated, focus, demo in rows.iterator(
-        chunk_size=5000
-    ):
-        percents = loads(focus) if focus else {}
-        yield Counted(
-            (region, country, org_type, band),
-            stage,
-            branches,
-            validated,
-            _floats(percents),
-            demo,
-        )
-
-
-@dataclass(frozen=True)
-class SnapshotBuild:
-    """A build of a model's aggregates: for which version, its token and data, and whether it
-    was stored (not when the version moved on while building; the next reader builds again)."""
-
-    model_id: str
-    version: int
-    token: str
-    stored: bool
-    data: dict[str, Any]
-
-
-def peer_snapshot_build(*, model_id: str) -> SnapshotBuild:
-    """Build the model's aggregates from its rows for the current version; store them if the
-    version did not move meanwhile."""
-    snapshot, _ = PeerSnapshot.objects.get_or_create(model_id=model_id)
-    version = snapshot.version
-    data = Atoms.of(_consenting_rows(model_id)).to_json()
-    token = secrets.token_hex(8)
-    stored = PeerSnapshot.objects.filter(pk=snapshot.pk, version=version).update(
-        built_version=version, token=token, built_at=timezone.now(), data=data
-    )
-    return SnapshotBuild(model_id, version, token, bool(stored), data)
-
-
-def population_changed(
-    model_id: str, removed: Counted | None = None, added: Counted | None = None
-) -> None:
-    """Move the model's population version on after one row changed (inside its transaction).
-
-    When the stored aggregates are current, the change is applied to them (the old row's
-    contribution out, the new one's in) and they stay current: no reader has to rebuild from
-    the rows. Otherwise only the version moves and the next reader rebuilds.
-    """
-    snapshot = PeerSnapshot.objects.select_for_update().filter(model_id=model_id).first()
-    if snapshot is None:
-        population_bump(model_id)
-        return
-    version = snapshot.version + 1
-    fields = ["version"]
-    if snapshot.built_version == snapshot.version and snapshot.data:
-        try:
-            atoms = Atoms.from_json(snapshot.data)
-            if removed is not None:
-                atoms.remove(removed)
-            if added is not None:
-                atoms.add(added)
-        except (KeyError, ValueError, IndexError, TypeError):
-            pass  # not what it should be: leave it to a full rebuild
-        else:
-            snapshot.data = atoms.to_json()
-            snapshot.built_version = version
-            snapshot.token = secrets.token_hex(8)
-            snapshot.built_at = timezone.now()
-            fields += ["data", "built_version", "token", "built_at"]
-    snapshot.version = version
-    snapshot.save(update_fields=fields)

@@ -9,5 +9,6 @@ urlpatterns = [
         name="organisation_benchmarks",
     ),
     path("programme/statistics/", views.programme_statistics, name="programme_statistics"),
+    path("programme/releases/cut/", views.release_cut, name="benchmark_release_cut"),
     path("statistics/", views.public_statistics, name="public_statistics"),
 ]

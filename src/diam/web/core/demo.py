@@ -23,7 +23,13 @@ from diam.scoring.engine import score
 from diam.web.accounts.models import Membership, Organisation, ProgrammeRole, Role, User
 from diam.web.assessments.models import Answer, Assessment, AssessmentEvent, EventKind, Status
 from diam.web.assessments.services import answer_save, assessment_rescore
-from diam.web.benchmarks.services import benchmark_entries_rebuild, benchmark_refresh_paused
+from diam.web.benchmarks.models import Population
+from diam.web.benchmarks.services import (
+    benchmark_entries_rebuild,
+    benchmark_refresh_paused,
+    benchmark_release_cut,
+    benchmark_release_cut_if_due,
+)
 
 DEMO_ORGANISATION = "Demo University Hospital"
 DEMO_PASSWORD = "diam-demo-2026"  # noqa: S105 - documented demo login, demo data only
@@ -117,6 +123,7 @@ def demo_load(
         _user(*PROGRAMME_ADMIN)
         _user(*VALIDATOR, programme_role=ProgrammeRole.VALIDATOR)
         benchmark_entries_rebuild()  # cheap; repairs rows of a database made before benchmarks
+        benchmark_release_cut_if_due(population=Population.DEMO)
         return DemoSummary(
             False,
             Organisation.objects.filter(is_demo=True).count(),
@@ -143,6 +150,8 @@ def demo_load(
             if progress is not None:
                 progress(min(batch, organisations - start))
     benchmark_entries_rebuild()
+    # The demo organisations' own release (shown only in demo mode, labelled as demo data).
+    benchmark_release_cut(population=Population.DEMO)
     return DemoSummary(True, organisations + 1, made + 3, _logins())
 
 

@@ -1,8 +1,9 @@
 """The research dataset page and download for programme admins (diam.exchange.research).
 
 Population: the benchmark rows (each organisation's latest submitted or validated assessment of
-the model, benchmarking consent given), real and demo organisations never mixed. When frozen
-benchmark releases exist, this is where the latest release's population goes instead.
+the model, benchmarking consent given, and for real organisations a verified identity), real
+and demo organisations never mixed. Record-level microdata for programme admins, not peer
+figures: it does not go through the release guard (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ def research_records(*, model_id: str, version: str, demo: bool) -> list[Researc
             is_demo=demo,
             assessment__model_version=version,
         )
+        .exclude(is_demo=False, verified=False)  # only verified real organisations count
         .select_related("assessment", "assessment__organisation")
         .prefetch_related(Prefetch("assessment__answers", queryset=Answer.objects.all()))
     )

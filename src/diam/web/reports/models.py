@@ -35,7 +35,7 @@ class ReportFile(models.Model):
         max_length=40, blank=True, help_text="Report options as a query string (empty: defaults)."
     )
     key = models.CharField(max_length=64, help_text="Hash of everything the file shows.")
-    release_id = models.CharField(max_length=64, blank=True)
+    release_id = models.TextField(blank=True, help_text="The benchmark release(s) it shows.")
     model_hash = models.CharField(max_length=64, blank=True)
     state = models.CharField(max_length=10, choices=FileState.choices, default=FileState.QUEUED)
     size = models.PositiveBigIntegerField(null=True, blank=True)

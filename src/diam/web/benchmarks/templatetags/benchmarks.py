@@ -1,5 +1,6 @@
 """`{% fig figure "stage" %}`: a benchmark figure with its n, or why it is hidden;
-`{% peer_comparison assessment %}`: the compact peer comparison on the results page."""
+`{% peer_comparison assessment %}`: the compact peer comparison on the results page;
+`{% since_note release_number %}`: "unchanged since release N"."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from diam.stats import Figure, PeerGroup, Reason
+from diam.stats import Band, Figure, PeerGroup, Reason
 from diam.web.assessments.models import Assessment
 
 register = template.Library()
 
 
 def figure_text(value: Any, kind: str = "number") -> str:
-    """A shown figure's value: `41` (count), `3.12` (stage, rank), `62.5 %` (pct)."""
+    """A shown figure's value: `41` (count), `3.12` (stage), `62.5 %` (pct), a band's words."""
+    if kind == "band" or isinstance(value, Band):
+        return str(value.label)
     if kind == "count":
         return f"{int(value):,}"
     text = f"{round(float(value), 2):g}"
@@ -47,7 +50,7 @@ def fig(figure: Figure[Any], kind: str = "number", bare: bool = False) -> SafeSt
         )
     reason = figure.suppressed
     assert reason is not None
-    if reason.code in (Reason.NO_DATA, Reason.NO_OWN_VALUE):
+    if reason.code == Reason.NO_OWN_VALUE:
         return format_html(
             '<span class="fig fig-none" data-reason="{}">{}</span>', reason.code, reason.message
         )
@@ -73,3 +76,11 @@ def peer_comparison(assessment: Assessment) -> dict[str, Any]:
     ob = organisation_benchmark(organisation=assessment.organisation, model_id=assessment.model_id)
     wanted = [g for g in ob.groups if g.group.dimensions in ((), ("country",))]
     return {"ob": ob, "groups": wanted, "assessment": assessment}
+
+
+@register.simple_tag
+def since_note(since: int | None) -> SafeString:
+    """`unchanged since release N` for figures kept from an earlier release, else nothing."""
+    if since is None:
+        return SafeString("")
+    return format_html('<span class="since muted small">unchanged since release {}</span>', since)

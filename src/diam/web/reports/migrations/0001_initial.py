@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(help_text='pdf, docx, xlsx, checklist-xlsx, …', max_length=20)),
                 ('options', models.CharField(blank=True, help_text='Report options as a query string (empty: defaults).', max_length=40)),
                 ('key', models.CharField(help_text='Hash of everything the file shows.', max_length=64)),
-                ('release_id', models.CharField(blank=True, max_length=64)),
+                ('release_id', models.TextField(blank=True, help_text='The benchmark release(s) it shows.')),
                 ('model_hash', models.CharField(blank=True, max_length=64)),
                 ('state', models.CharField(choices=[('queued', 'Queued'), ('rendering', 'Being rendered'), ('ready', 'Ready'), ('failed', 'Failed')], default='queued', max_length=10)),
                 ('size', models.PositiveBigIntegerField(blank=True, null=True)),
