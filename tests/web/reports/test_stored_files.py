@@ -23,12 +23,12 @@ from diam.web.assessments.services import (
     assessment_submit,
 )
 from diam.web.audit.models import AuditEvent
-from diam.web.benchmarks.models import PeerSnapshot
 from diam.web.core.maintenance import assessments_rescore
 from diam.web.reports import services
 from diam.web.reports.files import KINDS
 from diam.web.reports.models import FileState, ReportFile
 from diam.web.reports.selectors import ReportOptions
+from tests.web.benchmarks.conftest import cut
 from tests.web.reports.conftest import download, run_worker
 
 DOCX_URL = "/a/{pk}/report.docx"
@@ -178,7 +178,7 @@ def test_a_new_benchmark_release_makes_stored_files_stale(alice_client, alice, f
     assessment_submit(assessment=filled, user=alice)
     run_worker()
     assert alice_client.get(DOCX_URL.format(pk=filled.pk)).status_code == 200
-    PeerSnapshot.objects.filter(model_id=filled.model_id).update(version=999)
+    cut()  # a new benchmark release (`diam benchmarks release`)
     assert alice_client.get(DOCX_URL.format(pk=filled.pk)).status_code == 202
     cleaned = services.report_files_cleanup()
     assert cleaned.stale == 3  # the three files of the old release
