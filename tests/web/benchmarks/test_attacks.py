@@ -393,7 +393,7 @@ def test_the_report_exports_read_the_release_too(db, alice, org) -> None:
     release = cut()
     peer("After the release", country="NL", stage=7)
     book = load_workbook(
-        io.BytesIO(client_for(alice).get(f"/a/{assessment.pk}/report.xlsx").content)
+        io.BytesIO(client_for(alice).get(f"/a/{assessment.pk}/report.xlsx").getvalue())
     )
     rows = [row for row in book["Benchmark"].iter_rows(values_only=True)]
     assert rows[1][1] == selectors.release_label(release)
