@@ -22,6 +22,7 @@ from diam.paths import DEFAULT_MODEL_ID, shipped_model
 from diam.scoring.answers import AnswerValue, InvalidValue, NotApplicable, parse_answer
 from diam.scoring.engine import score
 from diam.scoring.result import Result
+from diam.text import control_characters
 from diam.web.accounts.models import Organisation, User
 from diam.web.assessments.models import (
     Answer,
@@ -90,11 +91,13 @@ def assessment_create(
 
 
 def _raw_for_core(*, value: Any, na: bool, justification: str, comment: str) -> dict[str, Any]:
-    raw: dict[str, Any] = {"comment": comment or None}
+    """The answer as an answers-file entry, so `parse_answer` decides as it does for the CLI
+    and the API: N/A together with a value is refused, not silently reduced to N/A."""
+    raw: dict[str, Any] = {"comment": comment or None, "value": value}
     if na:
         raw.update(na=True, justification=justification)
-    else:
-        raw["value"] = value
+    elif justification:
+        raw["justification"] = justification
     return raw
 
 
@@ -348,7 +351,8 @@ _SIGNATURES: tuple[tuple[bytes, str, tuple[str, ...]], ...] = (
 _TEXT_EXTENSIONS = (".txt", ".csv")
 
 
-def _sniff(head: bytes, name: str) -> str:
+def _sniff(head: bytes, name: str, *, whole: bool) -> str:
+    """The content type of an upload from its first bytes; `whole` when `head` is the file."""
     lower = name.lower()
     for magic, content_type, extensions in _SIGNATURES:
         if head.startswith(magic):
@@ -358,11 +362,10 @@ def _sniff(head: bytes, name: str) -> str:
     if lower.endswith(_TEXT_EXTENSIONS):
         try:
             head.decode("utf-8")
-        except UnicodeDecodeError:
-            # A cut multi-byte character at the end of the sample is fine.
-            try:
-                head[:-4].decode("utf-8")
-            except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
+            # A multi-byte character cut by the end of the sample is fine; anything else, and
+            # anything in a file the sample holds whole, is not UTF-8.
+            if whole or exc.start < len(head) - 3 or exc.reason != "unexpected end of data":
                 raise EvidenceRejected(f"{name}: not a UTF-8 text file.") from None
         if b"\x00" in head:
             raise EvidenceRejected(f"{name}: not a text file.")
@@ -370,6 +373,24 @@ def _sniff(head: bytes, name: str) -> str:
     raise EvidenceRejected(
         f"{name}: not an accepted type. Upload PDF, PNG, JPEG, Office documents, TXT or CSV."
     )
+
+
+_SNIFF_BYTES = 2048
+EVIDENCE_NAME_MAX_LENGTH = 200  # Evidence.original_name
+
+
+def evidence_name(raw: str) -> str:
+    """The label kept for an uploaded file: its base name (no directories, whichever slash),
+    without control characters, shortened in the middle so its extension survives."""
+    name = raw.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if not control_characters(ch)).strip().lstrip(".")
+    if not name:
+        return "evidence"
+    if len(name) > EVIDENCE_NAME_MAX_LENGTH:
+        stem, dot, ext = name.rpartition(".")
+        tail = dot + ext if dot and len(ext) <= 10 else ""
+        name = name[: EVIDENCE_NAME_MAX_LENGTH - len(tail) - 1] + "…" + tail
+    return name
 
 
 ACCEPTED_EVIDENCE = ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.pptx,.odt,.ods,.txt,.csv"
@@ -384,16 +405,16 @@ def evidence_add(
         raise AssessmentLocked(f"{locked.title} is {locked.get_status_display().lower()}.")
     if criterion_id not in model_for(locked).criteria_by_id:
         raise EvidenceRejected(f"{criterion_id} is not a criterion of this model.")
-    name = (upload.name or "evidence").rsplit("/", 1)[-1][:200]
+    name = evidence_name(upload.name or "")
     limit = settings.EVIDENCE_MAX_BYTES
     if upload.size is None or upload.size > limit:
         raise EvidenceRejected(
             f"{name}: {(upload.size or 0) / 1_048_576:.1f} MB is over the "
             f"{limit / 1_048_576:.0f} MB limit."
         )
-    head = upload.read(2048)
+    head = upload.read(_SNIFF_BYTES)
     upload.seek(0)
-    content_type = _sniff(head, name)
+    content_type = _sniff(head, name, whole=upload.size <= _SNIFF_BYTES)
     answer, _ = Answer.objects.get_or_create(assessment=locked, criterion_id=criterion_id)
     evidence = Evidence(
         answer=answer,

@@ -176,6 +176,8 @@ def _sentence(message: str) -> str:
 
 def _error_field(criterion: Criterion, message: str) -> str:
     """Which field an error from the core belongs next to."""
+    if message.startswith("the comment"):
+        return "comment"
     if "justification" in message:
         return "justification"
     if "N/A" in message:
@@ -340,7 +342,10 @@ def _invalid(
             )
             question.errors = errors
 
-    return _render_section(request, assessment, membership, criterion.focus_area, adjust=adjust)
+    # 422 as for htmx: the page shows the message, and the status says nothing was saved.
+    return _render_section(
+        request, assessment, membership, criterion.focus_area, adjust=adjust, status=422
+    )
 
 
 def _conflict(
