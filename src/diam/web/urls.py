@@ -15,4 +15,11 @@ urlpatterns = [
     path("", include("diam.web.assessments.urls")),
     path("", include("diam.web.reports.urls")),
     path("", include("diam.web.benchmarks.urls")),
+    path("", include("diam.web.security.urls")),
+    path("", include("diam.web.audit.urls")),
 ]
+
+handler400 = "diam.web.core.errors.bad_request"
+handler403 = "diam.web.core.errors.permission_denied"
+handler404 = "diam.web.core.errors.page_not_found"
+handler500 = "diam.web.core.errors.server_error"

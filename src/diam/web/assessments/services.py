@@ -6,6 +6,7 @@ promises or nothing (bad input raises before any write).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from contextlib import nullcontext
@@ -33,7 +34,9 @@ from diam.web.assessments.models import (
     Evidence,
     SectionAssignment,
     Status,
+    display_value,
 )
+from diam.web.audit.services import audit_record
 
 
 class AssessmentLocked(Exception):
@@ -87,6 +90,13 @@ def assessment_create(
         created_by=user,
     )
     AssessmentEvent.objects.create(assessment=assessment, kind=EventKind.CREATED, user=user)
+    audit_record(
+        action="assessment.created",
+        actor=user,
+        organisation=organisation,
+        target=assessment,
+        summary=f"Started {assessment.title} ({model.id} {model.version})",
+    )
     return assessment
 
 
@@ -176,7 +186,7 @@ def answer_save_with_values(
             assessment
             if lock_held
             else Assessment.objects.select_for_update()
-            .only("title", "status", "model_id", "model_version")
+            .only("title", "status", "model_id", "model_version", "organisation_id")
             .get(pk=assessment.pk)
         )
         return _answer_save(
@@ -248,6 +258,15 @@ def _answer_save(
     else:
         answer.save(update_fields=_ANSWER_FIELDS)
     AnswerChange.objects.create(answer=answer, changed_by=user, old=old, new=new)
+    audit_record(
+        action="answer.changed",
+        actor=user,
+        organisation=locked.organisation_id,
+        target=answer,
+        summary=f"{criterion_id}: {display_value(old['value'], old['na'])} → "
+        f"{display_value(new['value'], new['na'])}",
+        detail={"assessment": locked.pk, "criterion": criterion_id, "old": old, "new": new},
+    )
     return SavedAnswer(answer, before)
 
 
@@ -306,6 +325,14 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
     locked.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
     assessment_rescore(assessment=locked)  # submitted now: also refreshes the benchmark row
     AssessmentEvent.objects.create(assessment=locked, kind=EventKind.SUBMITTED, user=user)
+    audit_record(
+        action="assessment.submitted",
+        actor=user,
+        organisation=locked.organisation_id,
+        target=locked,
+        summary=f"Submitted {locked.title}: stage {locked.stage}",
+        detail={"stage": locked.stage, "completeness": locked.completeness},
+    )
     return locked
 
 
@@ -322,6 +349,14 @@ def assessment_reopen(*, assessment: Assessment, user: User, reason: str) -> Ass
     _benchmark_refresh(locked)  # back to the previous submitted assessment, or out
     AssessmentEvent.objects.create(
         assessment=locked, kind=EventKind.REOPENED, user=user, reason=reason
+    )
+    audit_record(
+        action="assessment.reopened",
+        actor=user,
+        organisation=locked.organisation_id,
+        target=locked,
+        summary=f"Reopened {locked.title}: {reason[:200]}",
+        detail={"reason": reason},
     )
     return locked
 
@@ -426,6 +461,14 @@ def evidence_add(
     )
     evidence.file.save(evidence.token, upload, save=False)
     evidence.save()
+    audit_record(
+        action="evidence.added",
+        actor=user,
+        organisation=locked.organisation_id,
+        target=evidence,
+        summary=f"{criterion_id}: {name} ({upload.size:,} bytes)",
+        detail={"assessment": locked.pk, "criterion": criterion_id, "name": name},
+    )
     return evidence
 
 
@@ -436,7 +479,11 @@ def evidence_remove(*, assessment: Assessment, token: str, user: User) -> Eviden
     Raises `AssessmentLocked` after submission and `Evidence.DoesNotExist` when `token` is not
     one of this assessment's files. The returned evidence is no longer saved (no primary key).
     """
-    locked = Assessment.objects.select_for_update().only("title", "status").get(pk=assessment.pk)
+    locked = (
+        Assessment.objects.select_for_update()
+        .only("title", "status", "organisation_id")
+        .get(pk=assessment.pk)
+    )
     if locked.is_locked:
         raise AssessmentLocked(f"{locked.title} is {locked.get_status_display().lower()}.")
     evidence = Evidence.objects.select_related("answer").get(token=token, answer__assessment=locked)
@@ -448,6 +495,14 @@ def evidence_remove(*, assessment: Assessment, token: str, user: User) -> Eviden
         user=user,
         reason=f"{evidence.answer.criterion_id}: {evidence.original_name}",
     )
+    audit_record(
+        action="evidence.removed",
+        actor=user,
+        organisation=locked.organisation_id,
+        target=evidence.answer,
+        summary=f"{evidence.answer.criterion_id}: {evidence.original_name}",
+        detail={"assessment": locked.pk, "token": token, "name": evidence.original_name},
+    )
     # The file goes only once the removal is committed, so a rollback never leaves a row whose
     # file is lost. robust: the row is already gone by then; a file that cannot be deleted is
     # an orphan to log, not an error to show the user for a removal that happened.
@@ -455,18 +510,53 @@ def evidence_remove(*, assessment: Assessment, token: str, user: User) -> Eviden
     return evidence
 
 
+class AssignmentConflict(Exception):
+    """Someone saved the assignments since the form was loaded; nothing was saved."""
+
+
+def assignments_state(*, assessment: Assessment) -> str:
+    """A fingerprint of who is assigned to what: the assignment form's "version"."""
+    pairs = sorted(
+        SectionAssignment.objects.filter(assessment=assessment).values_list("focus_area", "user_id")
+    )
+    return hashlib.sha256(repr(pairs).encode()).hexdigest()[:16]
+
+
 @transaction.atomic
 def sections_assign(
-    *, assessment: Assessment, assignments: dict[str, list[User]]
+    *,
+    assessment: Assessment,
+    assignments: dict[str, list[User]],
+    expected_state: str | None = None,
+    user: User | None = None,
 ) -> list[SectionAssignment]:
     """Replace the assignments of every focus area at once (the assignment table's save).
 
-    Focus areas missing from `assignments` end up with nobody assigned.
+    Focus areas missing from `assignments` end up with nobody assigned. With `expected_state`
+    (from `assignments_state` when the form was drawn), raises `AssignmentConflict` and saves
+    nothing when someone changed the assignments meanwhile: never last-write-wins.
     """
+    Assessment.objects.select_for_update().only("id").get(pk=assessment.pk)
+    if expected_state is not None and assignments_state(assessment=assessment) != expected_state:
+        raise AssignmentConflict(
+            "Someone changed the section assignments since you opened this page, so yours "
+            "were not saved. The table now shows the current assignments; make your changes "
+            "again and save."
+        )
     model = model_for(assessment)
     created: list[SectionAssignment] = []
     for fa in model.manifest.focus_areas:
         created += section_assign(
             assessment=assessment, focus_area=fa.code, users=assignments.get(fa.code, [])
         )
+    audit_record(
+        action="assessment.assignments_changed",
+        actor=user,
+        organisation=assessment.organisation_id,
+        target=assessment,
+        summary=f"Section assignments of {assessment.title} saved",
+        detail={
+            code: sorted(u.email for u in users) for code, users in assignments.items() if users
+        },
+    )
     return created

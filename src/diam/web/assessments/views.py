@@ -31,16 +31,19 @@ from diam.web.assessments.services import (
     ACCEPTED_EVIDENCE,
     AnswerConflict,
     AssessmentLocked,
+    AssignmentConflict,
     EvidenceRejected,
     answer_save_with_values,
     assessment_create,
     assessment_reopen,
     assessment_submit,
+    assignments_state,
     evidence_add,
     evidence_remove,
     model_for,
     sections_assign,
 )
+from diam.web.audit.services import audit_record
 
 # Multipart framing and the CSRF field add a little to a file's size; a request larger than
 # the evidence limit plus this is refused from its Content-Length, before the body is read.
@@ -547,6 +550,15 @@ def evidence_download(request: HttpRequest, assessment_id: int, token: str) -> F
         content_type=evidence.content_type,
     )
     response["Cache-Control"] = "private, no-store"
+    audit_record(
+        action="evidence.downloaded",
+        actor=_user(request),
+        organisation=assessment.organisation_id,
+        target=evidence,
+        summary=f"Downloaded evidence {evidence.original_name}",
+        detail={"assessment": assessment.pk, "name": evidence.original_name},
+        request=request,
+    )
     return response
 
 
@@ -594,17 +606,29 @@ def assign(request: HttpRequest, assessment_id: int) -> HttpResponse:
             fa.code: [by_id[i] for i in request.POST.getlist(f"fa-{fa.code}") if i in by_id]
             for fa in model.manifest.focus_areas
         }
-        sections_assign(assessment=assessment, assignments=assignments)
-        messages.success(request, "Section assignments saved.")
-        return redirect("assessment_assign", assessment_id=assessment.pk)
+        try:
+            sections_assign(
+                assessment=assessment,
+                assignments=assignments,
+                expected_state=request.POST.get("state", ""),
+                user=_user(request),
+            )
+        except AssignmentConflict as exc:
+            messages.error(request, str(exc))
+            status = 409
+        else:
+            messages.success(request, "Section assignments saved.")
+            return redirect("assessment_assign", assessment_id=assessment.pk)
+    else:
+        status = 200
     matrix = selectors.assignment_matrix(assessment=assessment)
     rows = [
         (fa, [(m, m.user_id in matrix.get(fa.code, set())) for m in members])
         for fa in model.manifest.focus_areas
     ]
     context = _base_context(assessment, membership, "assign")
-    context.update(members=members, rows=rows)
-    return render(request, "assessments/assign.html", context)
+    context.update(members=members, rows=rows, state=assignments_state(assessment=assessment))
+    return render(request, "assessments/assign.html", context, status=status)
 
 
 @login_required
