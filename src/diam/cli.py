@@ -292,6 +292,13 @@ def demo(organisations: int, seed: int) -> None:
     click.echo(f"Demo logins (password for all: {summary.logins[0][1]}):")
     for email, _, what in summary.logins:
         click.echo(f"  {email:<32} {what}")
+    if summary.second_factor_key:
+        click.echo(
+            "The programme admin also needs a second factor: add this key to an authenticator "
+            f"app (time-based, 6 digits)\n  {summary.second_factor_key}\n"
+            "or use one of these single-use recovery codes:\n  "
+            + " ".join(summary.recovery_codes[:5])
+        )
 
 
 @main.command("rescore")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("about/", core_views.about, name="about"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("healthz/live", core_views.healthz_live, name="healthz_live"),
     path("admin/", admin.site.urls),
     path("", include("diam.web.accounts.urls")),
     path("", include("diam.web.assessments.urls")),

@@ -152,3 +152,25 @@ def test_next_cannot_send_anyone_to_another_site(pat: User) -> None:
         {"code": code_for(device, ahead=1), "next": "https://evil.example/"},
     )
     assert response["Location"] == "/"
+
+
+def test_the_demo_programme_admin_signs_in_with_the_printed_key_or_code(db: None) -> None:
+    import base64
+
+    from diam.web.core.demo import DEMO_PASSWORD, PROGRAMME_ADMIN, demo_load
+
+    summary = demo_load(organisations=0)
+    again = demo_load(organisations=0)  # `make run` again: the same key, the codes still there
+    assert again.second_factor_key == summary.second_factor_key
+    assert again.recovery_codes == summary.recovery_codes and len(summary.recovery_codes) == 10
+    device = TOTPDevice.objects.get(user__email=PROGRAMME_ADMIN[0])
+    assert base64.b32encode(device.bin_key).decode().rstrip("=") == summary.second_factor_key
+    client = Client()
+    client.post("/login/", {"username": PROGRAMME_ADMIN[0], "password": DEMO_PASSWORD})
+    assert client.get("/programme/statistics/").status_code == 302
+    client.post("/account/two-factor/verify/", {"code": code_for(device)})
+    assert client.get("/programme/statistics/").status_code == 200
+    other = Client()
+    other.post("/login/", {"username": PROGRAMME_ADMIN[0], "password": DEMO_PASSWORD})
+    other.post("/account/two-factor/verify/", {"code": summary.recovery_codes[0]})
+    assert other.get("/admin/").status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +41,10 @@ class DemoSummary:
     organisations: int
     assessments: int
     logins: tuple[tuple[str, str, str], ...]  # (e-mail, password, what it is)
+    # The demo programme admin's second factor (required for the role): an authenticator key
+    # and unused recovery codes, printed with the logins so the demo works without a phone.
+    second_factor_key: str = ""
+    recovery_codes: tuple[str, ...] = ()
 
 
 def _user(email: str, name: str, **extra: object) -> User:
@@ -91,13 +96,14 @@ def demo_load(
     if Organisation.objects.filter(name=DEMO_ORGANISATION, is_demo=True).exists():
         for email, name, _ in DEMO_USERS:
             _user(email, name)
-        _user(*PROGRAMME_ADMIN)
+        programme = _user(*PROGRAMME_ADMIN)
         benchmark_entries_rebuild()  # cheap; repairs rows of a database made before benchmarks
         return DemoSummary(
             False,
             Organisation.objects.filter(is_demo=True).count(),
             Assessment.objects.filter(organisation__is_demo=True).count(),
             _logins(),
+            *_demo_second_factor(programme),
         )
     rng = random.Random(seed)  # noqa: S311 - synthetic demo data, not security
     made = 0
@@ -105,7 +111,7 @@ def demo_load(
     with benchmark_refresh_paused():
         with transaction.atomic():
             _demo_organisation(model, rng)
-            _user(
+            programme = _user(
                 *PROGRAMME_ADMIN,
                 programme_role=ProgrammeRole.ADMIN,
                 is_staff=True,
@@ -118,7 +124,29 @@ def demo_load(
             if progress is not None:
                 progress(min(batch, organisations - start))
     benchmark_entries_rebuild()
-    return DemoSummary(True, organisations + 1, made + 2, _logins())
+    return DemoSummary(
+        True, organisations + 1, made + 2, _logins(), *_demo_second_factor(programme)
+    )
+
+
+def _demo_second_factor(user: User) -> tuple[str, tuple[str, ...]]:
+    """The demo programme admin's authenticator key and unused recovery codes (made once;
+    new codes only when all were used). Demo data only: a real admin enrols on first sign-in."""
+    from django_otp.plugins.otp_static.models import StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from diam.web.security.twofactor import recovery_codes_replace
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Demo authenticator", confirmed=True)
+    codes = tuple(
+        StaticToken.objects.filter(device__user=user).order_by("id").values_list("token", flat=True)
+    )
+    if not codes:
+        codes = tuple(recovery_codes_replace(user=user))
+    key = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return key, codes
 
 
 def _demo_organisation(model: Model, rng: random.Random) -> None:
