@@ -50,7 +50,7 @@ def test_a_few_mistakes_then_the_right_password_signs_in_and_resets_the_count(
 ) -> None:
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
-        assert sign_in(client, "alice@example.org", "wrong").status_code == 200
+        assert sign_in(client, "alice@example.org", "wrong").status_code == 422
     assert sign_in(client, "alice@example.org", PASSWORD).status_code == 302
 
 

@@ -99,6 +99,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/signup.html",
         {"org_form": org_form, "account_form": account_form},
+        status=422 if request.method == "POST" else 200,  # here after a POST: nothing saved
     )
 
 
@@ -107,7 +108,16 @@ def signup(request: HttpRequest) -> HttpResponse:
 # first in INSTALLED_APPS and would otherwise replace ours.
 
 
-class LoginView(auth_views.LoginView):
+class InvalidFormStatus:
+    """A form posted with errors answers 422 (nothing was done), not 200."""
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response: HttpResponse = super().form_invalid(form)  # type: ignore[misc]
+        response.status_code = 422
+        return response
+
+
+class LoginView(InvalidFormStatus, auth_views.LoginView):
     authentication_form = EmailAuthenticationForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
@@ -117,7 +127,7 @@ class LogoutView(auth_views.LogoutView):
     """POST only (Django refuses GET with 405), so a link or image cannot sign anyone out."""
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(InvalidFormStatus, auth_views.PasswordResetView):
     template_name = "registration/password_reset_request.html"
     email_template_name = "registration/reset_email.txt"
     html_email_template_name = "registration/reset_email.html"
@@ -151,7 +161,7 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "registration/password_reset_sent.html"
 
 
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(InvalidFormStatus, auth_views.PasswordResetConfirmView):
     template_name = "registration/password_reset_new.html"
     success_url = reverse_lazy("password_reset_complete")
 
@@ -170,7 +180,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "registration/password_reset_finished.html"
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
+class PasswordChangeView(InvalidFormStatus, auth_views.PasswordChangeView):
     template_name = "registration/password_change.html"
     success_url = reverse_lazy("password_change_done")
 
@@ -268,7 +278,7 @@ def member_invite(request: HttpRequest, organisation_id: int) -> HttpResponse:
             )
             return redirect("members", organisation_id=organisation.pk)
     return _members_page(
-        request, organisation=organisation, membership=membership, invite_form=form
+        request, organisation=organisation, membership=membership, invite_form=form, status=422
     )
 
 

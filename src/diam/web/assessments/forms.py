@@ -50,6 +50,7 @@ class AnswerForm(forms.Form):
     comment = forms.CharField(required=False, strip=True, max_length=COMMENT_MAX_LENGTH)
     version = forms.IntegerField(
         min_value=0,
+        max_value=2**31 - 1,  # Answer.version's column on every database
         error_messages={"required": "This form is out of date; reload the page and try again."},
     )
 

@@ -99,6 +99,16 @@ def organisation_dashboard(request: HttpRequest, organisation_id: int) -> HttpRe
     organisation, membership = organisation_get_for_user(
         user=_user(request), organisation_id=organisation_id
     )
+    return _dashboard(request, organisation, membership, NewAssessmentForm())
+
+
+def _dashboard(
+    request: HttpRequest,
+    organisation: Any,
+    membership: Membership,
+    form: NewAssessmentForm,
+    status: int = 200,
+) -> HttpResponse:
     return render(
         request,
         "assessments/organisation.html",
@@ -106,25 +116,27 @@ def organisation_dashboard(request: HttpRequest, organisation_id: int) -> HttpRe
             "organisation": organisation,
             "membership": membership,
             "rows": selectors.assessment_rows(organisation=organisation),
-            "form": NewAssessmentForm(),
+            "form": form,
             "members_url": _org_link("members", organisation.pk, f"/o/{organisation.pk}/members/"),
             "settings_url": _org_link(
                 "organisation_settings", organisation.pk, f"/o/{organisation.pk}/settings/"
             ),
         },
+        status=status,
     )
 
 
 @login_required
 @require_POST
 def assessment_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    organisation, _ = organisation_get_for_user(
+    organisation, membership = organisation_get_for_user(
         user=_user(request), organisation_id=organisation_id, need="admin"
     )
     form = NewAssessmentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "The title can have at most 120 characters; nothing was created.")
-        return redirect("organisation", organisation_id=organisation.pk)
+        problems = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        messages.error(request, f"The title was not accepted ({problems}) Nothing was created.")
+        return _dashboard(request, organisation, membership, form, status=422)
     title = form.cleaned_data["title"]
     assessment = assessment_create(organisation=organisation, user=_user(request), title=title)
     messages.success(request, f"{assessment.title} started. Answers are saved as you go.")
@@ -683,7 +695,8 @@ def reopen(request: HttpRequest, assessment_id: int) -> HttpResponse:
             return redirect("assessment", assessment_id=assessment.pk)
     context = _base_context(assessment, membership, "submit")
     context.update(form=form, events=selectors.assessment_events(assessment))
-    return render(request, "assessments/reopen.html", context, status=200)
+    status = 422 if request.method == "POST" else 200  # here after a POST: not reopened
+    return render(request, "assessments/reopen.html", context, status=status)
 
 
 # --- results ------------------------------------------------------------------------------------
