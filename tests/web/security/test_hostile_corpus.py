@@ -651,7 +651,7 @@ def test_control_characters_stored_before_the_rule_do_not_break_any_download(
     Organisation.objects.filter(pk=org.pk).update(name="St\x0bElsewhere\x01")
     User.objects.filter(pk=alice.pk).update(name="Alice\x0cAdmin")
     Answer.objects.create(
-        assessment=assessment, criterion_id="SI-01", value=True, comment="a\x0bb\x00c", version=1
+        assessment=assessment, criterion_id="SI-01", value=True, comment="a\x0bb\x01c", version=1
     )
     for suffix in ("report.docx", "report.xlsx", "checklist.xlsx", "checklist.csv"):
         response = alice_client.get(f"/a/{assessment.pk}/{suffix}")
