@@ -318,6 +318,45 @@ def rescore(model_id: str | None, batch_size: int) -> None:
     click.echo(f"Rescored {summary.total} assessments; {summary.changed} changed stage.")
 
 
+@main.command("backup")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Archive.")
+def backup(output: Path) -> None:
+    """Write the database's content and the evidence files to one archive (.tar.gz) with a
+    manifest of checksums. Stored report renders are left out (they are rebuilt)."""
+    _check_output_path(output)
+    _django()
+    from diam.web.core.backup import BackupError, backup_write
+
+    try:
+        summary = backup_write(output)
+    except (BackupError, OSError) as exc:
+        fail(f"{output}: {exc}")
+    click.echo(
+        f"Wrote {output}: {summary.rows} rows, {summary.files} evidence file(s), "
+        f"{summary.bytes:,} bytes before compression.",
+        err=True,
+    )
+
+
+@main.command("restore")
+@click.argument("archive", type=click.Path(path_type=Path))
+def restore(archive: Path) -> None:
+    """Restore an ARCHIVE written by `diam backup` into an empty, migrated database and data
+    directory. Every checksum is verified first; the restore is all or nothing."""
+    if not archive.is_file():
+        fail(f"{archive}: no such file.")
+    _django()
+    from diam.web.core.backup import BackupError, restore_read
+
+    try:
+        summary = restore_read(archive)
+    except BackupError as exc:
+        fail(str(exc))
+    click.echo(
+        f"Restored {archive}: {summary.rows} rows, {summary.files} evidence file(s).", err=True
+    )
+
+
 # --- helpers -----------------------------------------------------------------------------
 
 
