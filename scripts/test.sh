@@ -16,6 +16,10 @@ step "mypy (strict on the core)"
 mypy
 step "import rules"
 lint-imports
+step "dependency audit (pip-audit against the vendored advisory snapshot; offline)"
+python scripts/audit_dependencies.py
+step "bandit (no high-severity finding)"
+bandit -q -r src --severity-level high
 step "shipped model"
 diam model check models/radiology
 
