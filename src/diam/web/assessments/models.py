@@ -47,6 +47,14 @@ class Assessment(models.Model):
         blank=True,
         related_name="+",
     )
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="successors",
+        help_text="The assessment this one was started from (answers carried forward).",
+    )
 
     # Denormalised result (see module docstring); null until first scored.
     stage = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -88,6 +96,13 @@ class Answer(models.Model):
     na = models.BooleanField(default=False)
     justification = models.TextField(blank=True)
     comment = models.TextField(blank=True)
+    carried = models.BooleanField(
+        default=False,
+        help_text="Carried from the previous assessment and not yet confirmed; saving confirms.",
+    )
+    carried_from = models.CharField(
+        max_length=20, blank=True, help_text="Criterion id of the previous assessment's answer."
+    )
     version = models.PositiveIntegerField(default=0)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

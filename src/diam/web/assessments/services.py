@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -100,6 +101,109 @@ def assessment_create(
     return assessment
 
 
+@transaction.atomic
+def assessment_start_from(
+    *,
+    previous: Assessment,
+    user: User,
+    title: str = "",
+    model: Model | None = None,
+    sources: Mapping[str, str | None] | None = None,
+) -> Assessment:
+    """Start a new draft from an earlier assessment, carrying its answers forward.
+
+    The draft is on `model` (default: the previous assessment's version). For each criterion of
+    that model, the answer to criterion `sources.get(id, id)` of the previous assessment is
+    carried (value or N/A with its justification, comment, and links to the same evidence
+    files) when it still fits the criterion; `sources` maps new ids to old ids across model
+    versions, None meaning "needs new input". Carried answers are marked `carried` until
+    someone saves (confirms) them. Answers that no longer fit are left unanswered.
+    """
+    target = model or model_for(previous)
+    assessment = Assessment.objects.create(
+        organisation=previous.organisation,
+        title=title.strip() or f"Assessment {timezone.localdate():%B %Y}",
+        model_id=target.id,
+        model_version=target.version,
+        model_hash=target.content_hash,
+        created_by=user,
+        previous=previous,
+    )
+    old_answers = {
+        a.criterion_id: a for a in previous.answers.prefetch_related("evidence").order_by()
+    }
+    carried: list[Answer] = []
+    for criterion in target.criteria:
+        source_id = sources.get(criterion.id, criterion.id) if sources else criterion.id
+        old = old_answers.get(source_id) if source_id else None
+        if old is None or not (old.is_answered or old.comment):
+            continue
+        raw = _raw_for_core(
+            value=old.value, na=old.na, justification=old.justification, comment=old.comment
+        )
+        try:
+            parse_answer(criterion, raw)
+        except InvalidValue:
+            continue  # the criterion changed type or no longer allows N/A: needs new input
+        carried.append(
+            Answer(
+                assessment=assessment,
+                criterion_id=criterion.id,
+                value=old.value if not old.na else None,
+                na=old.na,
+                justification=old.justification if old.na else "",
+                comment=old.comment,
+                carried=True,
+                carried_from=old.criterion_id,
+                version=1,
+                updated_by=user,
+            )
+        )
+    Answer.objects.bulk_create(carried)
+    saved = {a.criterion_id: a for a in assessment.answers.all()}
+    Evidence.objects.bulk_create(
+        Evidence(
+            answer=saved[answer.criterion_id],
+            token=secrets.token_hex(16),
+            file=evidence.file.name,
+            original_name=evidence.original_name,
+            content_type=evidence.content_type,
+            size=evidence.size,
+            uploaded_by=evidence.uploaded_by,
+        )
+        for answer in carried
+        for evidence in old_answers[answer.carried_from].evidence.all()
+    )
+    AnswerChange.objects.bulk_create(
+        AnswerChange(
+            answer=saved[answer.criterion_id],
+            changed_by=user,
+            old=Answer().snapshot(),
+            new=saved[answer.criterion_id].snapshot(),
+        )
+        for answer in carried
+    )
+    AssessmentEvent.objects.create(
+        assessment=assessment,
+        kind=EventKind.CREATED,
+        user=user,
+        reason=f"Started from {previous.title}: {len(carried)} answers carried forward.",
+    )
+    audit_record(
+        action="assessment.started_from",
+        actor=user,
+        organisation=previous.organisation,
+        target=assessment,
+        summary=f"{assessment.title} started from {previous.title}",
+        detail={
+            "previous": previous.pk,
+            "model_version": target.version,
+            "carried": len(carried),
+        },
+    )
+    return assessment
+
+
 def _raw_for_core(*, value: Any, na: bool, justification: str, comment: str) -> dict[str, Any]:
     """The answer as an answers-file entry, so `parse_answer` decides as it does for the CLI
     and the API: N/A together with a value is refused, not silently reduced to N/A."""
@@ -151,9 +255,19 @@ class SavedAnswer:
     values_before: dict[str, AnswerValue]
 
 
-# Read for every answer of the assessment when saving one; the rest of the saved answer's row
+# Read for every answer of the assessment when saving one, in the model's field order (from_db
+# takes the values in that order); the rest of the saved answer's row
 # (who and when) is loaded only if shown unchanged or in a conflict, which are rare.
-_LIGHT_FIELDS = ("id", "criterion_id", "value", "na", "justification", "comment", "version")
+_LIGHT_FIELDS = (
+    "id",
+    "criterion_id",
+    "value",
+    "na",
+    "justification",
+    "comment",
+    "carried",
+    "version",
+)
 _ANSWER_LOADED = ("id", "assessment_id", *_LIGHT_FIELDS[1:])
 
 
@@ -249,28 +363,43 @@ def _answer_save(
         answer.value, answer.na, answer.justification = parsed, False, ""
     answer.comment = comment
     new = answer.snapshot()
-    if new == old:
+    if new == old and not answer.carried:
         return SavedAnswer(answer, before)
+    # Saving a carried answer confirms it, changed or not; the version moves so that other
+    # open pages see the confirmation as a change.
+    answer.carried = False
     answer.version += 1
     answer.updated_by = user
     if new_row:
         answer.save(force_insert=True)
     else:
         answer.save(update_fields=_ANSWER_FIELDS)
-    AnswerChange.objects.create(answer=answer, changed_by=user, old=old, new=new)
+    if new != old:
+        AnswerChange.objects.create(answer=answer, changed_by=user, old=old, new=new)
     audit_record(
-        action="answer.changed",
+        action="answer.changed" if new != old else "answer.confirmed",
         actor=user,
         organisation=locked.organisation_id,
         target=answer,
         summary=f"{criterion_id}: {display_value(old['value'], old['na'])} → "
-        f"{display_value(new['value'], new['na'])}",
+        f"{display_value(new['value'], new['na'])}"
+        if new != old
+        else f"{criterion_id}: carried answer confirmed",
         detail={"assessment": locked.pk, "criterion": criterion_id, "old": old, "new": new},
     )
     return SavedAnswer(answer, before)
 
 
-_ANSWER_FIELDS = ("value", "na", "justification", "comment", "version", "updated_by", "updated_at")
+_ANSWER_FIELDS = (
+    "value",
+    "na",
+    "justification",
+    "comment",
+    "carried",
+    "version",
+    "updated_by",
+    "updated_at",
+)
 
 
 def assessment_result(assessment: Assessment) -> Result:
@@ -489,6 +618,9 @@ def evidence_remove(*, assessment: Assessment, token: str, user: User) -> Eviden
     evidence = Evidence.objects.select_related("answer").get(token=token, answer__assessment=locked)
     storage, path = evidence.file.storage, evidence.file.name
     evidence.delete()
+    # Assessments started from this one share the stored file (assessment_start_from keeps
+    # evidence links); it goes only with the last row that names it.
+    shared = Evidence.objects.filter(file=path).exists()
     AssessmentEvent.objects.create(
         assessment=locked,
         kind=EventKind.EVIDENCE_REMOVED,
@@ -506,7 +638,8 @@ def evidence_remove(*, assessment: Assessment, token: str, user: User) -> Eviden
     # The file goes only once the removal is committed, so a rollback never leaves a row whose
     # file is lost. robust: the row is already gone by then; a file that cannot be deleted is
     # an orphan to log, not an error to show the user for a removal that happened.
-    transaction.on_commit(lambda: storage.delete(path), robust=True)
+    if not shared:
+        transaction.on_commit(lambda: storage.delete(path), robust=True)
     return evidence
 
 

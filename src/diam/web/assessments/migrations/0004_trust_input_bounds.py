@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0002_evidence_removed_event'),
+        ('assessments', '0003_carried_answers'),
     ]
 
     operations = [
