@@ -25,6 +25,6 @@ diam model check models/radiology
 
 # pytest exits 5 when it collects nothing; with `set -e` that fails the run, as it must.
 step "tests on SQLite"
-env -u DATABASE_URL pytest -n 2 -q "$@"
+env -u DATABASE_URL pytest -n 2 --dist loadgroup -q "$@"
 step "tests on PostgreSQL"
-scripts/with-postgres.sh pytest -n 2 -q "$@"
+scripts/with-postgres.sh pytest -n 2 --dist loadgroup -q "$@"

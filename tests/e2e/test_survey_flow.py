@@ -14,7 +14,12 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import axe_violations, watch_csp
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+# One xdist worker runs the heavy whole-server tests (browsers, the crash test) one after another.
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("whole-server"),
+]
 
 PASSWORD = "a long demo passphrase 42"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"

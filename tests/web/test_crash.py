@@ -237,6 +237,7 @@ class Saver(threading.Thread):
                 self.save(cid, value)
 
 
+@pytest.mark.xdist_group("whole-server")  # never beside the browser flows: both load the CPU
 def test_acknowledged_saves_survive_kill_9_of_a_worker_and_of_the_whole_server(
     server_env: dict[str, str],
 ) -> None:

@@ -71,7 +71,11 @@ def test_a_bad_request_has_its_page(db: None) -> None:
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DIAM_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("DIAM_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"  # set by browser tests
+    }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.update(extra)
     return env
