@@ -9,6 +9,8 @@ mkdir -p data
 
 "$BIN/diam" model check models/radiology
 "$BIN/python" manage.py migrate --noinput -v0
+# A development key that signs validation credentials (data/keys, never the repository).
+"$BIN/diam" key create --if-missing
 "$BIN/diam" demo --organisations "${DIAM_DEMO_ORGANISATIONS:-300}" | tee data/demo-logins.txt
 
 cat <<MSG

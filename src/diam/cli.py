@@ -122,7 +122,16 @@ def score_command(file: Path, model_path: Path | None, fmt: str) -> None:
 
 
 def read_answers(file: Path, model_path: Path | None) -> tuple[Model, AnswerSheet]:
-    """Read and validate an answers file; every failure is a `UserError`."""
+    """Read and validate an answers file; every failure is a `UserError`.
+
+    A workbook (XLSX), a bundle (zip) or a FHIR QuestionnaireResponse is read too, for the
+    installed model version it names.
+    """
+    if model_path is None and _other_format(file):
+        from diam.cli_exchange import read_file
+
+        imported = read_file(file)
+        return imported.model, imported.sheet
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -166,6 +175,16 @@ def parse_json(file: Path, text: str) -> Any:
         fail(f"{file}: not an answers file (its JSON is nested too deeply to read).")
     except ValueError as exc:  # e.g. an integer of thousands of digits
         fail(f"{file}: not an answers file (a number in it is far too long: {str(exc)[:60]}).")
+
+
+def _other_format(file: Path) -> bool:
+    """A zip (workbook, bundle) or a FHIR resource rather than an answers file."""
+    try:
+        with file.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False  # read_answers reports it
+    return head.startswith(b"PK\x03\x04") or b'"resourceType"' in head
 
 
 def _bar(percent: float | None, width: int = 20) -> str:
@@ -292,12 +311,11 @@ def demo(organisations: int, seed: int) -> None:
     click.echo(f"Demo logins (password for all: {summary.logins[0][1]}):")
     for email, _, what in summary.logins:
         click.echo(f"  {email:<32} {what}")
-    if summary.second_factor_key:
+    for email, key, codes in summary.second_factors:
         click.echo(
-            "The programme admin also needs a second factor: add this key to an authenticator "
-            f"app (time-based, 6 digits)\n  {summary.second_factor_key}\n"
-            "or use one of these single-use recovery codes:\n  "
-            + " ".join(summary.recovery_codes[:5])
+            f"{email} also needs a second factor: add this key to an authenticator app "
+            f"(time-based, 6 digits)\n  {key}\nor use one of these single-use recovery "
+            "codes:\n  " + " ".join(codes[:5])
         )
 
 
@@ -355,6 +373,158 @@ def restore(archive: Path) -> None:
     click.echo(
         f"Restored {archive}: {summary.rows} rows, {summary.files} evidence file(s).", err=True
     )
+
+
+# --- recognition: signing keys and credential verification --------------------------------
+
+
+@main.group()
+def key() -> None:
+    """The programme's Ed25519 key that signs validation credentials (docs/recognition.md)."""
+
+
+@key.command("create")
+@click.option("--if-missing", is_flag=True, help="Do nothing when a key exists (exit 0).")
+def key_create_command(if_missing: bool) -> None:
+    """Create the signing key in DIAM_CREDENTIAL_KEY_DIR (default: <data dir>/keys)."""
+    _django()
+    from diam.web.validation import keys
+
+    try:
+        kid, created = keys.key_create(if_missing=if_missing)
+    except FileExistsError as exc:
+        fail(str(exc))
+    where = keys.key_dir()
+    if created:
+        click.echo(f"Created signing key {kid} in {where} (private key readable by you only).")
+    else:
+        click.echo(f"Signing key {kid} already exists in {where}.")
+
+
+@key.command("rotate")
+@click.option(
+    "--compromised",
+    is_flag=True,
+    help="The old key leaked: revoke it, so credentials it signed stop verifying.",
+)
+def key_rotate_command(compromised: bool) -> None:
+    """Replace the signing key; the old public key stays published (retired or revoked)."""
+    _django()
+    from diam.web.validation import keys
+
+    try:
+        old, new = keys.key_rotate(compromised=compromised)
+    except keys.KeyMissing as exc:
+        fail(str(exc))
+    state = "revoked" if compromised else "retired"
+    click.echo(f"New signing key {new}; {old} is {state}.")
+
+
+@key.command("show")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "pem"]), default="json", show_default=True
+)
+def key_show_command(fmt: str) -> None:
+    """Print the published public keys (the document served at /keys/credentials.json)."""
+    _django()
+    from cryptography.hazmat.primitives import serialization
+
+    from diam.web.validation import keys
+
+    published = keys.published_keys()
+    if not published:
+        fail(f"no signing key in {keys.key_dir()}; create one with `diam key create`")
+    if fmt == "pem":
+        for k in published:
+            pem = k.key.public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            click.echo(
+                f"# {k.id}{' (retired)' if k.retired else ''}{' (REVOKED)' if k.revoked else ''}"
+            )
+            click.echo(pem.decode().strip())
+        return
+    click.echo(json.dumps(keys.public_key_document(), indent=2))
+
+
+@main.command("verify")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--keys",
+    "keys_file",
+    type=click.Path(path_type=Path),
+    help="The programme's published keys (JSON from /keys/credentials.json, or a PEM public "
+    "key). Default: this installation's keys.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def verify_command(file: Path, keys_file: Path | None, fmt: str) -> None:
+    """Check a validation credential offline: signature, issuer key, validity period.
+
+    Exit 0 when the credential is authentic and current, 1 when it is not (altered, signed by
+    an unknown or revoked key, expired), 2 when FILE or the keys cannot be read. Revocation of
+    a validation is known only online: see the verification page named in the credential.
+    """
+    from datetime import UTC
+
+    from diam.credentials import (
+        CredentialError,
+        keys_from_text,
+        parse_credential,
+        verify_credential,
+    )
+
+    try:
+        document = parse_credential(_read_text(file, "credential"))
+    except CredentialError as exc:
+        fail(f"{file}: {exc}")
+    if keys_file is not None:
+        try:
+            published = keys_from_text(_read_text(keys_file, "key file"))
+        except CredentialError as exc:
+            fail(f"{keys_file}: {exc}")
+    else:
+        _django()
+        from diam.web.validation import keys
+
+        published = keys.published_keys()
+        if not published:
+            fail(
+                f"no published keys in {keys.key_dir()}; pass --keys with the programme's "
+                "key document"
+            )
+    outcome = verify_credential(document, keys=published, now=datetime.now(UTC))
+    if fmt == "json":
+        payload = {
+            "ok": outcome.ok,
+            "status": outcome.status,
+            "reason": outcome.reason,
+            "key_id": outcome.key_id,
+            **outcome.facts,
+        }
+        click.echo(json.dumps(payload, indent=2))
+    else:
+        head = "VALID" if outcome.ok else outcome.status.upper().replace("-", " ")
+        click.echo(f"{head}: {outcome.reason}.")
+        if outcome.signature_valid:
+            f = outcome.facts
+            click.echo(f"  Organisation: {f['organisation']}")
+            click.echo(f"  Stage:        {f['stage']} ({f['achievement']})")
+            click.echo(f"  Valid:        {f['valid_from']} to {f['valid_until']}")
+            click.echo(f"  Issuer:       {f['issuer']} (key {outcome.key_id})")
+            click.echo(f"  Details:      {f['criteria']}")
+            click.echo(f"  Revocation is checked online: {f['id']}")
+    sys.exit(0 if outcome.ok else 1)
+
+
+def _read_text(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        fail(f"{path}: no such {what}")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"{path}: cannot read the {what}: {exc}")
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -563,4 +733,14 @@ def _meta_date(file: Path, meta: dict[str, Any]) -> date:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    # `python -m diam.cli` runs this file as __main__; diam.cli_exchange imports its helpers
+    # from the real diam.cli module, so run that one (it registers every command).
+    from diam.cli import main as _main
+
+    _main()
+else:
+    # Data in and out (diam.cli_exchange imports helpers from here, so it is registered last).
+    from diam.cli_exchange import export, import_, questionnaire, workbook
+
+    for _command in (export, import_, workbook, questionnaire):
+        main.add_command(_command)

@@ -72,6 +72,13 @@ def _is_number(raw: Any) -> bool:
     return isinstance(raw, int | float) and not isinstance(raw, bool)
 
 
+def _finite(number: float) -> bool:
+    try:
+        return math.isfinite(number)
+    except OverflowError:  # an integer too large for a float (JSON allows any length)
+        return False
+
+
 def parse_value(criterion: Criterion, raw: Any) -> bool | float | int | str:
     """Check one answer value against its criterion's answer type; raise `InvalidValue`."""
     answer = criterion.answer
@@ -86,7 +93,7 @@ def parse_value(criterion: Criterion, raw: Any) -> bool | float | int | str:
         return raw
     if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) > _LARGEST_NUMBER:
         raise InvalidValue("expected a number, got one with more than 15 digits")
-    if not _is_number(raw) or not math.isfinite(raw):
+    if not _is_number(raw) or not _finite(raw):
         raise InvalidValue(f"expected a number, got {_show(raw)}")
     number: float | int = raw
     if isinstance(answer, PercentAnswer):

@@ -78,6 +78,10 @@ INSTALLED_APPS = [
     "diam.web.reports",
     "diam.web.benchmarks",
     "diam.web.audit",
+    "ninja",  # serves the API docs' assets from static files (no CDN)
+    "diam.web.exchange",
+    "diam.web.api",
+    "diam.web.validation",
     "axes",  # sign-in throttling and lock-out (diam.web.security)
     "django_otp",  # two-factor: TOTP devices and recovery codes
     "django_otp.plugins.otp_totp",
@@ -199,9 +203,26 @@ EVIDENCE_MAX_BYTES = env_int("DIAM_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# Imports (answers file, bundle, workbook, FHIR) larger than this are refused unread.
+DIAM_IMPORT_MAX_BYTES = env_int("DIAM_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# JSON API: requests per minute per token (429 with Retry-After beyond), and the longest
+# lifetime a personal API token may be given.
+DIAM_API_RATE_PER_MINUTE = env_int("DIAM_API_RATE_PER_MINUTE", 120)
+DIAM_API_TOKEN_MAX_DAYS = env_int("DIAM_API_TOKEN_MAX_DAYS", 365)
+
 # Benchmarks never show a figure computed from fewer than this many organisations.
 DIAM_BENCHMARK_K = env_int("DIAM_BENCHMARK_K", 5)
 INVITATION_MAX_AGE_DAYS = env_int("DIAM_INVITATION_MAX_AGE_DAYS", 7)
+
+# Validation and recognition (diam.web.validation, docs/recognition.md).
+# Lowest self-assessed stage an organisation may ask to have validated (0 allows any stage).
+DIAM_VALIDATION_MIN_STAGE = env_int("DIAM_VALIDATION_MIN_STAGE", 6)
+DIAM_VALIDATION_VALIDITY_YEARS = env_int("DIAM_VALIDATION_VALIDITY_YEARS", 3)
+# Revalidation is due this many days before a validation expires.
+DIAM_VALIDATION_REVALIDATION_DAYS = env_int("DIAM_VALIDATION_REVALIDATION_DAYS", 180)
+# Where the Ed25519 key that signs credentials lives (never in the repository).
+DIAM_CREDENTIAL_KEY_DIR = Path(env_str("DIAM_CREDENTIAL_KEY_DIR", str(DATA_DIR / "keys")))
+DIAM_PROGRAMME_NAME = env_str("DIAM_PROGRAMME_NAME", "diam imaging IT maturity programme")
 
 EMAIL_BACKEND = env_str("DIAM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("DIAM_EMAIL_HOST", "localhost")

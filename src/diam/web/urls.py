@@ -16,6 +16,9 @@ urlpatterns = [
     path("", include("diam.web.assessments.urls")),
     path("", include("diam.web.reports.urls")),
     path("", include("diam.web.benchmarks.urls")),
+    path("", include("diam.web.exchange.urls")),
+    path("", include("diam.web.api.urls")),
+    path("", include("diam.web.validation.urls")),
     path("", include("diam.web.security.urls")),
     path("", include("diam.web.audit.urls")),
 ]

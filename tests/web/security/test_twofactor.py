@@ -157,14 +157,17 @@ def test_next_cannot_send_anyone_to_another_site(pat: User) -> None:
 def test_the_demo_programme_admin_signs_in_with_the_printed_key_or_code(db: None) -> None:
     import base64
 
-    from diam.web.core.demo import DEMO_PASSWORD, PROGRAMME_ADMIN, demo_load
+    from diam.web.core.demo import DEMO_PASSWORD, PROGRAMME_ADMIN, VALIDATOR, demo_load
 
     summary = demo_load(organisations=0)
     again = demo_load(organisations=0)  # `make run` again: the same key, the codes still there
-    assert again.second_factor_key == summary.second_factor_key
-    assert again.recovery_codes == summary.recovery_codes and len(summary.recovery_codes) == 10
+    assert again.second_factors == summary.second_factors
+    factors = {email: (key, codes) for email, key, codes in summary.second_factors}
+    assert set(factors) == {PROGRAMME_ADMIN[0], VALIDATOR[0]}
+    key, codes = factors[PROGRAMME_ADMIN[0]]
+    assert len(codes) == 10
     device = TOTPDevice.objects.get(user__email=PROGRAMME_ADMIN[0])
-    assert base64.b32encode(device.bin_key).decode().rstrip("=") == summary.second_factor_key
+    assert base64.b32encode(device.bin_key).decode().rstrip("=") == key
     client = Client()
     client.post("/login/", {"username": PROGRAMME_ADMIN[0], "password": DEMO_PASSWORD})
     assert client.get("/programme/statistics/").status_code == 302
@@ -172,5 +175,9 @@ def test_the_demo_programme_admin_signs_in_with_the_printed_key_or_code(db: None
     assert client.get("/programme/statistics/").status_code == 200
     other = Client()
     other.post("/login/", {"username": PROGRAMME_ADMIN[0], "password": DEMO_PASSWORD})
-    other.post("/account/two-factor/verify/", {"code": summary.recovery_codes[0]})
+    other.post("/account/two-factor/verify/", {"code": codes[0]})
     assert other.get("/admin/").status_code == 200
+    validator = Client()
+    validator.post("/login/", {"username": VALIDATOR[0], "password": DEMO_PASSWORD})
+    validator.post("/account/two-factor/verify/", {"code": factors[VALIDATOR[0]][1][0]})
+    assert "/two-factor/" not in validator.get("/").get("Location", "")

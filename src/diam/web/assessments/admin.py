@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from diam.web.assessments.models import Answer, Assessment, AssessmentEvent
 
@@ -23,5 +24,25 @@ class AssessmentAdmin(admin.ModelAdmin):
     list_display = ("title", "organisation", "model_id", "model_version", "status", "stage")
     list_filter = ("status", "model_id")
     search_fields = ("title", "organisation__name")
-    readonly_fields = ("model_hash", "stage", "core_stage", "branches", "completeness", "scored_at")
+    # Status and results change only through the services: submission, reopening and the
+    # validation workflow (diam.web.validation). The admin is for support, not for results.
+    readonly_fields = (
+        "organisation",
+        "model_id",
+        "model_version",
+        "model_hash",
+        "status",
+        "submitted_at",
+        "submitted_by",
+        "created_by",
+        "stage",
+        "core_stage",
+        "branches",
+        "focus_area_percents",
+        "completeness",
+        "scored_at",
+    )
     inlines = (EventInline, AnswerInline)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -223,6 +223,16 @@ class EventKind(models.TextChoices):
     REOPENED = "reopened", "Reopened"
     RESCORED = "rescored", "Rescored"
     EVIDENCE_REMOVED = "evidence_removed", "Evidence removed"
+    # The validation workflow (diam.web.validation); the reason says what and for which criterion.
+    VALIDATION_REQUESTED = "validation_requested", "Validation requested"
+    VALIDATION_WITHDRAWN = "validation_withdrawn", "Validation withdrawn"
+    VALIDATOR_ASSIGNED = "validator_assigned", "Validator assigned"
+    VALIDATOR_REMOVED = "validator_removed", "Validator removed"
+    EVIDENCE_REQUESTED = "evidence_requested", "Evidence requested"
+    EVIDENCE_PROVIDED = "evidence_provided", "Organisation answered"
+    SITE_VISIT_RECORDED = "site_visit_recorded", "Site visit recorded"
+    VALIDATED = "validated", "Validated"
+    RECOGNITION_REVOKED = "recognition_revoked", "Validation revoked"
 
 
 class AssessmentEvent(models.Model):

@@ -79,9 +79,15 @@ def model_for(assessment: Assessment) -> Model:
 
 @transaction.atomic
 def assessment_create(
-    *, organisation: Organisation, user: User, title: str = "", model_id: str = DEFAULT_MODEL_ID
+    *,
+    organisation: Organisation,
+    user: User,
+    title: str = "",
+    model_id: str = DEFAULT_MODEL_ID,
+    model_version: str | None = None,
 ) -> Assessment:
-    model = shipped_model(model_id)
+    """A new draft on `model_version` of the model (the latest installed when None)."""
+    model = shipped_model(model_id, model_version)
     assessment = Assessment.objects.create(
         organisation=organisation,
         title=title.strip() or f"Assessment {timezone.localdate():%B %Y}",
@@ -417,8 +423,15 @@ def _benchmark_refresh(assessment: Assessment) -> None:
 def assessment_rescore(*, assessment: Assessment, result: Result | None = None) -> bool:
     """Store the denormalised result; True when a previously stored stage changed.
 
-    A submitted or validated assessment's new result also refreshes the benchmark row.
+    A submitted or validated assessment's new result also refreshes the benchmark row. For a
+    validated assessment the result is the validated one (`validation.selectors.validated_result`).
     """
+    if result is None and assessment.status == Status.VALIDATED:
+        # A validated assessment's stored result is the validated one (accepted criteria
+        # only), so benchmarks and `diam rescore` carry the validated stage.
+        from diam.web.validation.selectors import validated_result
+
+        result = validated_result(assessment)
     result = result or assessment_result(assessment)
     changed = assessment.stage is not None and assessment.stage != result.stage
     assessment.stage = result.stage
@@ -473,6 +486,11 @@ def assessment_reopen(*, assessment: Assessment, user: User, reason: str) -> Ass
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if locked.status != Status.SUBMITTED:
         raise AssessmentLocked(f"Only a submitted assessment can be reopened ({locked.status}).")
+    from diam.web.validation.selectors import reopen_refusal
+
+    refusal = reopen_refusal(locked)
+    if refusal:
+        raise AssessmentLocked(refusal)
     locked.status = Status.DRAFT
     locked.save(update_fields=["status", "updated_at"])
     _benchmark_refresh(locked)  # back to the previous submitted assessment, or out
@@ -495,6 +513,8 @@ def section_assign(
     *, assessment: Assessment, focus_area: str, users: list[User]
 ) -> list[SectionAssignment]:
     """Replace the contributors assigned to one focus area of an assessment."""
+    if assessment.status == Status.VALIDATED:
+        raise AssessmentLocked(f"{assessment.title} is validated; nothing of it can change.")
     model = model_for(assessment)
     if focus_area not in {f.code for f in model.manifest.focus_areas}:
         raise ValueError(f"Unknown focus area {focus_area}.")
@@ -557,6 +577,13 @@ def evidence_name(raw: str) -> str:
     return name
 
 
+def evidence_content_type(head: bytes, name: str, *, whole: bool = False) -> str:
+    """The accepted content type of a file from its first bytes and name (the same rules as an
+    upload; `whole` when `head` is the whole file); raises `EvidenceRejected` for a type that
+    is not accepted."""
+    return _sniff(head, name, whole=whole)
+
+
 ACCEPTED_EVIDENCE = ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.pptx,.odt,.ods,.txt,.csv"
 
 
@@ -569,6 +596,18 @@ def evidence_add(
         raise AssessmentLocked(f"{locked.title} is {locked.get_status_display().lower()}.")
     if criterion_id not in model_for(locked).criteria_by_id:
         raise EvidenceRejected(f"{criterion_id} is not a criterion of this model.")
+    return evidence_store(assessment=locked, criterion_id=criterion_id, upload=upload, user=user)
+
+
+def evidence_store(
+    *, assessment: Assessment, criterion_id: str, upload: UploadedFile, user: User
+) -> Evidence:
+    """Check an uploaded file (size, type by content) and attach it to one criterion's answer.
+
+    No lock or status check: callers decide whether the assessment may take a file
+    (`evidence_add` for drafts; the validation app's evidence request for one criterion of a
+    submitted assessment). Raises `EvidenceRejected` before anything is written.
+    """
     name = evidence_name(upload.name or "")
     limit = settings.EVIDENCE_MAX_BYTES
     if upload.size is None or upload.size > limit:
@@ -579,7 +618,7 @@ def evidence_add(
     head = upload.read(_SNIFF_BYTES)
     upload.seek(0)
     content_type = _sniff(head, name, whole=upload.size <= _SNIFF_BYTES)
-    answer, _ = Answer.objects.get_or_create(assessment=locked, criterion_id=criterion_id)
+    answer, _ = Answer.objects.get_or_create(assessment=assessment, criterion_id=criterion_id)
     evidence = Evidence(
         answer=answer,
         token=secrets.token_hex(16),
@@ -593,10 +632,10 @@ def evidence_add(
     audit_record(
         action="evidence.added",
         actor=user,
-        organisation=locked.organisation_id,
+        organisation=assessment.organisation_id,
         target=evidence,
         summary=f"{criterion_id}: {name} ({upload.size:,} bytes)",
-        detail={"assessment": locked.pk, "criterion": criterion_id, "name": name},
+        detail={"assessment": assessment.pk, "criterion": criterion_id, "name": name},
     )
     return evidence
 

@@ -628,6 +628,9 @@ def assign(request: HttpRequest, assessment_id: int) -> HttpResponse:
         except AssignmentConflict as exc:
             messages.error(request, str(exc))
             status = 409
+        except AssessmentLocked as exc:  # validated: nothing of it changes
+            messages.error(request, str(exc))
+            return redirect("assessment_assign", assessment_id=assessment.pk)
         else:
             messages.success(request, "Section assignments saved.")
             return redirect("assessment_assign", assessment_id=assessment.pk)

@@ -29,6 +29,8 @@ DEMO_USERS = (
     ("viewer@demo.example.org", "Vera Viewer (demo)", Role.VIEWER),
 )
 PROGRAMME_ADMIN = ("programme@demo.example.org", "Pat Programme (demo)")
+# A validator of the programme (a member of no organisation), to try the validation workflow.
+VALIDATOR = ("validator@demo.example.org", "Val Validator (demo)")
 # The demo organisation's country gets extra peers (besides its share in diam.demo.COUNTRIES)
 # so that, with a few hundred organisations, its country group passes k and shows figures.
 DEMO_COUNTRY = "NL"
@@ -41,10 +43,10 @@ class DemoSummary:
     organisations: int
     assessments: int
     logins: tuple[tuple[str, str, str], ...]  # (e-mail, password, what it is)
-    # The demo programme admin's second factor (required for the role): an authenticator key
-    # and unused recovery codes, printed with the logins so the demo works without a phone.
-    second_factor_key: str = ""
-    recovery_codes: tuple[str, ...] = ()
+    # The second factor of the demo logins whose role requires one (programme admin, validator):
+    # (e-mail, authenticator key, unused recovery codes), printed with the logins so the demo
+    # works without a phone.
+    second_factors: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
 
 def _user(email: str, name: str, **extra: object) -> User:
@@ -63,6 +65,7 @@ def _logins() -> tuple[tuple[str, str, str], ...]:
         (e, DEMO_PASSWORD, f"{role.label} of {DEMO_ORGANISATION}") for e, _, role in DEMO_USERS
     ]
     people.append((PROGRAMME_ADMIN[0], DEMO_PASSWORD, "programme admin (Django admin at /admin/)"))
+    people.append((VALIDATOR[0], DEMO_PASSWORD, "validator of the programme"))
     return tuple(people)
 
 
@@ -97,13 +100,14 @@ def demo_load(
         for email, name, _ in DEMO_USERS:
             _user(email, name)
         programme = _user(*PROGRAMME_ADMIN)
+        validator = _user(*VALIDATOR, programme_role=ProgrammeRole.VALIDATOR)
         benchmark_entries_rebuild()  # cheap; repairs rows of a database made before benchmarks
         return DemoSummary(
             False,
             Organisation.objects.filter(is_demo=True).count(),
             Assessment.objects.filter(organisation__is_demo=True).count(),
             _logins(),
-            *_demo_second_factor(programme),
+            (_demo_second_factor(programme), _demo_second_factor(validator)),
         )
     rng = random.Random(seed)  # noqa: S311 - synthetic demo data, not security
     made = 0
@@ -117,6 +121,7 @@ def demo_load(
                 is_staff=True,
                 is_superuser=True,
             )
+            validator = _user(*VALIDATOR, programme_role=ProgrammeRole.VALIDATOR)
         batch = 200
         for start in range(0, organisations, batch):
             with transaction.atomic():
@@ -125,13 +130,17 @@ def demo_load(
                 progress(min(batch, organisations - start))
     benchmark_entries_rebuild()
     return DemoSummary(
-        True, organisations + 1, made + 2, _logins(), *_demo_second_factor(programme)
+        True,
+        organisations + 1,
+        made + 2,
+        _logins(),
+        (_demo_second_factor(programme), _demo_second_factor(validator)),
     )
 
 
-def _demo_second_factor(user: User) -> tuple[str, tuple[str, ...]]:
-    """The demo programme admin's authenticator key and unused recovery codes (made once;
-    new codes only when all were used). Demo data only: a real admin enrols on first sign-in."""
+def _demo_second_factor(user: User) -> tuple[str, str, tuple[str, ...]]:
+    """A demo login's e-mail, authenticator key and unused recovery codes (made once; new
+    codes only when all were used). Demo data only: real people enrol on first sign-in."""
     from django_otp.plugins.otp_static.models import StaticToken
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -146,7 +155,7 @@ def _demo_second_factor(user: User) -> tuple[str, tuple[str, ...]]:
     if not codes:
         codes = tuple(recovery_codes_replace(user=user))
     key = base64.b32encode(device.bin_key).decode().rstrip("=")
-    return key, codes
+    return user.email, key, codes
 
 
 def _demo_organisation(model: Model, rng: random.Random) -> None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from itertools import permutations
 from typing import Any
 
@@ -80,7 +80,7 @@ def report_for_assessment(
         for a in answers
         if a.is_answered
     }
-    return build_report(
+    report = build_report(
         model=model,
         values=assessment.to_core(),
         comments=comments,
@@ -93,6 +93,30 @@ def report_for_assessment(
         peer_medians=peer_medians,
         benchmark=peer_section(assessment),
     )
+    if assessment.status == Status.VALIDATED:
+        report = _with_validation_label(report, assessment)
+    return report
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _with_validation_label(report: Report, assessment: Assessment) -> Report:
+    """Name the validators, the date and the validated stage on the cover (the core only
+    knows "validated"); the figures stay the organisation's answers."""
+    from diam.web.validation.selectors import decision_for_assessment
+
+    decision = decision_for_assessment(assessment)
+    if decision is None or decision.revoked_at is not None:
+        return report
+    label = (
+        f"Validated by {decision.validators_text} on {_day(decision.decided_on)}: "
+        f"validated stage {decision.stage}, valid until {_day(decision.valid_until)}"
+    )
+    if decision.stage != report.cover.stage:
+        label += f" (this report shows the self-assessment, stage {report.cover.stage})"
+    return replace(report, cover=replace(report.cover, status_label=label))
 
 
 # --- peer medians (the benchmarks app's hook) -------------------------------------------------

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0003_carried_answers'),
+        ('assessments', '0004_validation_events'),
     ]
 
     operations = [

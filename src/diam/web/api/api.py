@@ -1,0 +1,172 @@
+"""The JSON API at /api/: django-ninja, OpenAPI 3 at /api/openapi.json, docs at /api/docs.
+
+Authentication is a personal API token (`Authorization: Bearer diam_…`), scoped to one
+organisation with a role and read-only or read-write; the model endpoints are public. Every
+error is `{"message": …, "errors": [{"message", "field" | "criterion"}]}` with its status:
+400 unreadable body, 401 no valid token, 403 role or read-only token, 404 not found or not
+this token's organisation, 409 the assessment's state forbids it, 413 body too large, 422
+invalid content, 429 over the token's rate limit (with Retry-After).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from diam.exchange.safety import UploadProblem
+from diam.scoring.answers import AnswerError, InvalidValue
+from diam.web.api.models import ApiToken
+from diam.web.api.services import token_authenticate, token_rate_check, token_use_record
+
+DESCRIPTION = """
+The diam JSON API: models, your organisation's assessments, answers (the answers-file
+contract), results, gap reports, FHIR. Create a personal token on your organisation's
+**API tokens** page and send it as `Authorization: Bearer <token>`. Results come from an open
+model inspired by the public description of DIAM; they are not official DIAM stages or
+certifications.
+"""
+
+
+class RateLimited(HttpError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(429, f"Too many requests with this token; retry in {retry_after} s.")
+        self.retry_after = retry_after
+
+
+class ApiProblem(HttpError):
+    """An error with the fields or criteria it concerns."""
+
+    def __init__(self, status: int, message: str, errors: list[dict[str, Any]] | None = None):
+        super().__init__(status, message)
+        self.errors = errors or []
+
+
+class TokenAuth(HttpBearer):
+    """A personal API token; every accepted request is counted and recorded."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        found = token_authenticate(token.strip())
+        if found is None:
+            return None
+        retry = token_rate_check(found)
+        if retry is not None:
+            raise RateLimited(retry)
+        token_use_record(token=found, request=request)
+        return found
+
+
+api = NinjaAPI(
+    title="diam API",
+    version="1",
+    description=DESCRIPTION,
+    auth=TokenAuth(),
+    urls_namespace="api",
+)
+
+_CRITERION = re.compile(r"^([A-Z]{2}-\d{2}): (.*)$", re.S)
+
+
+def problem_items(problems: list[str]) -> list[dict[str, Any]]:
+    """`SI-01: expected …` -> {"criterion": "SI-01", "message": "expected …"}."""
+    items = []
+    for text in problems:
+        match = _CRITERION.match(text)
+        if match:
+            items.append({"criterion": match.group(1), "message": match.group(2)})
+        else:
+            items.append({"message": text})
+    return items
+
+
+def _error(
+    request: HttpRequest, status: int, message: str, errors: list[dict[str, Any]] | None = None
+) -> HttpResponse:
+    return api.create_response(request, {"message": message, "errors": errors or []}, status=status)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorised(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = _error(
+        request,
+        401,
+        "A valid API token is needed: send `Authorization: Bearer <token>`. Create one on your "
+        "organisation's API tokens page; it may have expired or been revoked.",
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="diam"'
+    return response
+
+
+@api.exception_handler(RateLimited)
+def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = _error(request, 429, exc.message)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@api.exception_handler(ApiProblem)
+def _problem(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
+    return _error(request, exc.status_code, exc.message, exc.errors)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    message = exc.message
+    if exc.status_code == 400 and "parse" in message.lower():
+        message = "The request body is not valid JSON."
+    return _error(request, exc.status_code, message)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    items = []
+    for error in exc.errors:
+        loc = [str(p) for p in error.get("loc", ())]
+        items.append({"field": ".".join(loc) or None, "message": str(error.get("msg", ""))})
+    return _error(request, 422, "The request is not valid; see `errors`.", items)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, str(exc) or "Not found.")
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _error(request, 403, str(exc) or "Not allowed.")
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return _error(request, 413, "The request body is too large.")
+
+
+@api.exception_handler(UploadProblem)
+def _upload_problem(request: HttpRequest, exc: UploadProblem) -> HttpResponse:
+    return _error(request, 422, "Nothing was changed; see `errors`.", problem_items(exc.problems))
+
+
+@api.exception_handler(AnswerError)
+def _answer_error(request: HttpRequest, exc: AnswerError) -> HttpResponse:
+    return _error(request, 422, "Nothing was changed; see `errors`.", problem_items(exc.problems))
+
+
+@api.exception_handler(InvalidValue)
+def _invalid_value(request: HttpRequest, exc: InvalidValue) -> HttpResponse:
+    return _error(request, 422, str(exc))
+
+
+def errors(*codes: int) -> dict[int, Any]:
+    """The documented error responses of an operation."""
+    from diam.web.api.schemas import Error
+
+    return dict.fromkeys(codes, Error)
+
+
+# Routes are added by these modules (import for the side effect, after `api` exists).
+from diam.web.api import routes_assessments, routes_public, routes_results  # noqa: E402, F401

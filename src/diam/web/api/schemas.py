@@ -1,0 +1,221 @@
+"""Request and response shapes of the JSON API (they are its OpenAPI document)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from ninja import Field, Schema
+from pydantic import BaseModel, ConfigDict
+
+from diam.paths import DEFAULT_MODEL_ID, available_model_ids, model_versions
+
+# Text fields refuse NUL bytes (PostgreSQL cannot store them) and stay short.
+NO_NUL = r"^[^\x00]*$"
+MAX_ID = 2**53  # ids beyond this are no row's (and beyond what JSON numbers keep exact)
+
+
+class ErrorItem(Schema):
+    message: str = Field(description="What is wrong, for a person.")
+    field: str | None = Field(None, description="The request field concerned, if any.")
+    criterion: str | None = Field(None, description="The criterion concerned, if any.")
+
+
+class Error(Schema):
+    """Every error response: a message, and the fields or criteria concerned."""
+
+    message: str
+    errors: list[ErrorItem] = Field(default_factory=list)
+
+
+class ModelVersions(Schema):
+    id: str
+    name: str
+    latest: str
+    versions: list[str] = Field(description="Installed versions, oldest first.")
+
+
+class TokenInfo(Schema):
+    name: str
+    prefix: str
+    organisation_id: int
+    role: str = Field(
+        description="The role the token acts with (the lesser of its own and its owner's)."
+    )
+    can_write: bool
+    expires_at: datetime
+    user: str
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    type: str
+    country: str
+    region: str
+    beds: int | None
+    annual_exams: int | None
+    service_areas: list[str]
+    benchmarking_consent: bool
+
+
+class AssessmentOut(Schema):
+    id: int
+    organisation_id: int
+    title: str
+    model_id: str
+    model_version: str
+    status: str = Field(description="draft, submitted or validated.")
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+    stage: int | None = Field(description="Stored stage (set when submitted); see /result.")
+    completeness: float | None
+
+
+class AssessmentPage(Schema):
+    items: list[AssessmentOut]
+    count: int
+    page: int
+    per_page: int
+    pages: int
+
+
+class OrganisationPage(Schema):
+    items: list[OrganisationOut]
+    count: int
+    page: int
+    per_page: int
+    pages: int
+
+
+# The installed models and versions, read once at start-up (installing one needs a restart).
+MODEL_IDS = tuple(available_model_ids()) or (DEFAULT_MODEL_ID,)
+MODEL_VERSIONS = tuple(sorted({v for m in MODEL_IDS for v in model_versions(m)})) or ("1.0.0",)
+ModelIdField = Literal[MODEL_IDS]  # type: ignore[valid-type]
+ModelVersionField = Literal[MODEL_VERSIONS]  # type: ignore[valid-type]
+
+
+class AssessmentCreate(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field("", max_length=120, pattern=NO_NUL)
+    model_id: ModelIdField = Field(DEFAULT_MODEL_ID)
+    model_version: ModelVersionField | None = Field(None, description="Default: the latest.")
+
+
+class AnswersFile(BaseModel):
+    """The answers file (design.md §3): criterion id -> value, or an object with `value`,
+    `na`, `justification`, `comment`. In a PATCH, `null` clears an answer."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str
+    model_version: str | None = None
+    answers: dict[str, Any]
+
+
+class AnswersUpdated(Schema):
+    changed: list[str] = Field(description="Criteria whose answer changed.")
+    unchanged: int = Field(description="Criteria sent whose answer was already so.")
+    answers: dict[str, Any] = Field(description="The assessment's whole answers file now.")
+
+
+class ImportIn(BaseModel):
+    """An answers file or a FHIR QuestionnaireResponse (told apart by `resourceType`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class ResultOut(BaseModel):
+    """The result contract (design.md §3)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str
+    model_version: str
+    stage: int
+    core_stage: int
+    completeness: float
+    branches: dict[str, Any]
+    stages: dict[str, Any]
+    focus_areas: dict[str, Any]
+    criteria: dict[str, Any]
+    blockers: list[str]
+
+
+class GapOut(Schema):
+    criterion: str
+    statement: str
+    focus_area: str
+    status: str = Field(description="not_met or unanswered")
+    effort: int
+    impact: int
+    recommendation: str
+
+
+class GapGroupOut(Schema):
+    target: str
+    label: str
+    kind: str
+    met: int
+    total: int
+    gaps: list[GapOut]
+    unanswered: list[GapOut]
+
+
+class RoadmapStepOut(Schema):
+    number: int
+    phase: int
+    criterion: str
+    action: str
+
+
+class ReportOut(Schema):
+    organisation: str
+    model_id: str
+    model_version: str
+    status: str
+    stage: int
+    stage_name: str
+    next_target: str | None
+    target_stage: int | None
+    groups: list[GapGroupOut]
+    roadmap: list[RoadmapStepOut]
+    not_applicable: list[dict[str, Any]]
+    disclaimer: str
+
+
+class FhirResource(BaseModel):
+    """A FHIR resource (JSON); see the FHIR specification for its shape."""
+
+    model_config = ConfigDict(extra="allow")
+
+    resourceType: str  # noqa: N815 - FHIR's own field name
+
+
+class FigureOut(Schema):
+    value: Any = Field(description="The figure, or null when suppressed.")
+    n: int | None = Field(description="Organisations behind the figure; null when suppressed.")
+    suppressed: str | None = Field(description="Why the figure is hidden, or null.")
+
+
+class PeerGroupOut(Schema):
+    key: str
+    label: str
+    shown: bool
+    suppressed: str | None
+    figures: dict[str, FigureOut] = Field(
+        description="Every figure by path, e.g. `stage.median`, `focus_areas.SI.median`."
+    )
+
+
+class BenchmarksOut(Schema):
+    model_id: str
+    model_version: str
+    k: int = Field(description="No figure is shown from fewer organisations than this.")
+    source: str = Field(description="`live`: the current figures (frozen releases to come).")
+    own_counted: bool
+    opted_out: bool
+    includes_demo: bool
+    groups: list[PeerGroupOut]

@@ -1,0 +1,1 @@
+"""Views of the validation app, by audience (see README.md)."""
