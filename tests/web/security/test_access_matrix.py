@@ -24,10 +24,13 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from diam.web.accounts.models import Invitation, Membership, Organisation, Role, User
 from diam.web.accounts.services import invitation_token
+from diam.web.api.services import token_create
 from diam.web.assessments.models import Assessment, Evidence
-from diam.web.assessments.services import evidence_add
+from diam.web.assessments.services import assessment_submit, evidence_add
+from diam.web.validation.services.requests import validator_assign
 from tests.web.conftest import client_for
 from tests.web.factories import make_assessment, make_member, make_organisation, make_user
+from tests.web.validation.conftest import fill_all_met, request_for
 
 PERSONAS = (
     "anonymous",
@@ -65,6 +68,22 @@ EDITOR = MEMBER | {"viewer": E403}
 ORG_ADMIN = EDITOR | {"contributor": E403}
 PROGRAMME = _policy(**{p: E403 for p in PERSONAS}) | {"anonymous": LOGIN, "programme_admin": OK}
 STAFF = _policy(**{p: LOGIN for p in PERSONAS}) | {"programme_admin": OK}
+NOWHERE = _policy(**{p: E404 for p in PERSONAS})  # e.g. a token or code that does not exist
+SIGNED_IN_404 = NOWHERE | {"anonymous": LOGIN}
+# One validation (issue 10): the organisation's members, its assigned validator and programme
+# admins are parties to it; a validator not assigned and other organisations are not.
+PARTY = MEMBER | {"validator_assigned": OK, "programme_admin": OK}
+_PARTIES_403 = {"viewer": E403, "contributor": E403, "org_admin": E403}
+VALIDATOR_ONLY = PARTY | _PARTIES_403 | {"programme_admin": E403}
+PROGRAMME_ON_VALIDATION = PARTY | _PARTIES_403 | {"validator_assigned": E403}
+ORG_ADMIN_ON_VALIDATION = (
+    PARTY
+    | {"viewer": E403, "contributor": E403}
+    | {
+        "validator_assigned": E403,
+        "programme_admin": E403,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +94,7 @@ class Entry:
     policy: dict[str, str]
     methods: str = "G"  # G: GET, P: POST (with an empty form)
     extra: dict[str, str] = field(default_factory=dict)  # persona -> outcome, overriding
+    data: dict[str, str] = field(default_factory=dict)  # what a POST sends
 
 
 ORG = "/o/{org}"
@@ -137,6 +157,65 @@ ACCESS: dict[str, Entry] = {
     "organisation_audit_csv": Entry(ORG + "/audit.csv", ORG_ADMIN),
     "programme_audit": Entry("/programme/audit/", PROGRAMME),
     "programme_audit_csv": Entry("/programme/audit.csv", PROGRAMME),
+    # Data exchange and the API (issue 13)
+    "api_root": Entry("/api/", PUBLIC),
+    "api": Entry("/api/openapi.json", PUBLIC),  # the operations need a token: tests/web/api
+    "api_not_found": Entry("/api/nothing", NOWHERE),
+    "api_tokens": Entry(ORG + "/tokens/", MEMBER, "GP"),
+    # Someone else's token is not found for members below admin.
+    "api_token_revoke": Entry(ORG + "/tokens/{token_id}/revoke/", ORG_ADMIN, "P",
+                              extra={"viewer": E404, "contributor": E404}),
+    "assessment_answers_csv": Entry(A + "/answers.csv", MEMBER),
+    "assessment_answers_json": Entry(A + "/answers.json", MEMBER),
+    "assessment_bundle": Entry(A + "/bundle.zip", MEMBER),
+    "assessment_data": Entry(A + "/data/", MEMBER),
+    "assessment_fhir": Entry(A + "/fhir.json", MEMBER),
+    "assessment_workbook": Entry(A + "/workbook.xlsx", MEMBER),
+    "assessment_workbook_upload": Entry(A + "/workbook/upload/", EDITOR, "P"),
+    "organisation_answers_csv": Entry(ORG + "/answers.csv", MEMBER),
+    "organisation_data": Entry(ORG + "/data/", MEMBER),
+    "organisation_import": Entry(ORG + "/data/import/", ORG_ADMIN, "P"),
+    "organisation_results_csv": Entry(ORG + "/results.csv", MEMBER),
+    "model_questionnaire": Entry("/models/{model}/{version}/questionnaire.json", PUBLIC),
+    "model_workbook": Entry("/models/{model}/{version}/workbook.xlsx", PUBLIC),
+    "research": Entry("/programme/research/", PROGRAMME),
+    "research_download": Entry("/programme/research/{model}/{version}.zip", PROGRAMME),
+    # Validation and recognition (issue 10)
+    "validation_request": Entry("/a/{submitted}/validation/request/", ORG_ADMIN, "GP"),
+    "organisation_recognition": Entry(ORG + "/recognition/", MEMBER),
+    "waiting": Entry("/waiting/", SIGNED_IN),
+    "validation": Entry("/validation/{v}/", PARTY),
+    "validation_criterion": Entry("/validation/{v}/c/SI-01/", PARTY, "GP"),
+    "validation_criterion#answer": Entry(
+        "/validation/{v}/c/SI-01/", ORG_ADMIN_ON_VALIDATION | {"contributor": OK}, "P",
+        data={"step": "answer", "message": "Here it is."},
+    ),
+    "validation_criterion#verdict": Entry(
+        "/validation/{v}/c/SI-01/", VALIDATOR_ONLY, "P",
+        data={"step": "verdict", "verdict": "accepted"},
+    ),
+    "validation_evidence": Entry("/validation/{v}/evidence/nosuchtoken/", SIGNED_IN_404),
+    "validation_visit": Entry("/validation/{v}/visit/", PARTY),
+    "validation_visit#post": Entry("/validation/{v}/visit/", VALIDATOR_ONLY, "P"),
+    "validation_decide": Entry("/validation/{v}/decide/", VALIDATOR_ONLY, "GP"),
+    "validation_withdraw": Entry("/validation/{v}/withdraw/", ORG_ADMIN_ON_VALIDATION, "GP"),
+    # Not decided yet: no certificate or credential for anyone, nothing to revoke.
+    "validation_certificate": Entry("/validation/{v}/certificate.pdf", SIGNED_IN_404),
+    "validation_credential": Entry("/validation/{v}/credential.json", SIGNED_IN_404),
+    "validation_revoke": Entry("/validation/{v}/revoke/", PROGRAMME_ON_VALIDATION, "P",
+                               extra={"programme_admin": E404}),
+    "programme_validations": Entry("/programme/validations/", PROGRAMME),
+    "programme_validators": Entry("/programme/validators/", PROGRAMME, "GP"),
+    "programme_validator_revoke": Entry("/programme/validators/{validator}/revoke/", PROGRAMME,
+                                        "P"),
+    "validation_assign": Entry("/validation/{v}/assign/", PROGRAMME_ON_VALIDATION, "P"),
+    "validation_unassign": Entry("/validation/{v}/unassign/{validator}/",
+                                 PROGRAMME_ON_VALIDATION, "P"),
+    "registry": Entry("/registry/", PUBLIC),
+    "badge": Entry("/badge/nosuchtoken.svg", NOWHERE),
+    "verify": Entry("/verify/", PUBLIC),
+    "verify_code": Entry("/verify/nosuchcode/", NOWHERE),
+    "credential_keys": Entry("/keys/credentials.json", PUBLIC),
 }
 # fmt: on
 SLOW = {"assessment_report_pdf"}  # one PDF build per persona: run with a smaller persona set
@@ -208,7 +287,6 @@ def world(db: None, settings: Any, tmp_path: Path) -> dict[str, Any]:
         "pat@example.org", "Pat", programme_role="programme_admin", is_staff=True
     )
     assessment = make_assessment(org, users["org_admin"])
-    assign_validator(users["validator_assigned"], assessment)
     upload = io.BytesIO(b"evidence\n")
     upload.name = "note.txt"
     upload.size = 9  # type: ignore[attr-defined]
@@ -217,6 +295,19 @@ def world(db: None, settings: Any, tmp_path: Path) -> dict[str, Any]:
     )
     invitation = Invitation.objects.create(
         organisation=org, email="new@example.org", role=Role.VIEWER, invited_by=users["org_admin"]
+    )
+    # A second assessment, submitted, with a validation request its assigned validator reviews.
+    submitted = make_assessment(org, users["org_admin"])
+    fill_all_met(submitted, users["org_admin"])
+    assessment_submit(assessment=submitted, user=users["org_admin"])
+    validation = request_for(submitted, users["org_admin"])
+    assign_validator(users["validator_assigned"], validation, users["programme_admin"])
+    token = token_create(
+        membership=Membership.objects.get(user=users["org_admin"]),
+        name="Matrix",
+        role=Role.VIEWER,
+        can_write=False,
+        expires_in_days=30,
     )
     return {
         "users": users,
@@ -227,15 +318,19 @@ def world(db: None, settings: Any, tmp_path: Path) -> dict[str, Any]:
             "invitation": invitation.pk,
             "invite_token": invitation_token(invitation=invitation),
             "evidence": evidence.token,
+            "submitted": submitted.pk,
+            "v": validation.pk,
+            "validator": users["validator_assigned"].pk,
+            "token_id": token.token.pk,
+            "model": assessment.model_id,
+            "version": assessment.model_version,
         },
     }
 
 
-def assign_validator(validator: User, assessment: Assessment) -> None:
-    """Hook for the validation app (issue 10): make `validator` the assessment's validator.
-
-    Nothing to do until validation requests exist; the lead adds the call at merge time.
-    """
+def assign_validator(validator: User, validation: Any, programme_admin: User) -> None:
+    """The validation app's assignment: `validator` reviews the submitted assessment."""
+    validator_assign(validation=validation, validator=validator, user=programme_admin)
 
 
 def outcome(response: Any) -> str:
@@ -271,7 +366,7 @@ def test_who_may_reach_each_url(world: dict[str, Any], key: str, method: str) ->
             if method == "G":
                 response = client.get(path)
             else:
-                response = client.post(path, {})
+                response = client.post(path, entry.data)
             got = outcome(response)
             transaction.set_rollback(True)
         if got != expected[persona]:

@@ -24,29 +24,42 @@ import diam.web
 from diam.web.accounts.models import Invitation, Membership, Organisation, Role, User
 from diam.web.accounts.services import invitation_token
 from diam.web.assessments.services import assessment_submit
+from diam.web.validation.services.requests import validator_assign
 from tests.web.conftest import client_for
 from tests.web.factories import make_assessment, make_user
+from tests.web.validation.conftest import fill_all_met, request_for
 
-# form class name -> (path template, who posts, htmx?)
-FORMS: dict[str, tuple[str, str, bool]] = {
-    "OrganisationForm": ("/o/{org}/settings/", "alice", False),
-    "AccountForm": ("/signup/", "anonymous", False),
-    "InvitedAccountForm": ("/invitations/{invite_token}/", "anonymous", False),
-    "InvitationForm": ("/o/{org}/members/invite/", "alice", False),
-    "RoleForm": ("/o/{org}/members/{membership}/role/", "alice", False),
-    "EmailAuthenticationForm": ("/login/", "anonymous", False),
-    "AnswerForm": ("/a/{a}/answer/PU-02/", "bob", True),
-    "ReopenForm": ("/a/{submitted}/reopen/", "alice", False),
-    "NewAssessmentForm": ("/o/{org}/assessments/new/", "alice", False),
-    "EvidenceForm": ("/a/{a}/evidence/SI-01/", "bob", True),
-    "CodeForm": ("/account/two-factor/setup/", "pat_half", False),
-    "AuditFilterForm": ("/o/{org}/audit/", "alice", False),
-    "ProgrammeAuditFilterForm": ("/programme/audit/", "pat", False),
-    "PasswordResetForm": ("/password/reset/", "anonymous", False),
-    "SetPasswordForm": ("/password/reset/{reset_path}", "anonymous", False),
-    "PasswordChangeForm": ("/account/password/", "bob", False),
+# "app.FormClass" -> (path template, who posts, htmx?, fixed fields sent with the random ones)
+FORMS: dict[str, tuple[str, str, bool, dict[str, str]]] = {
+    "accounts.OrganisationForm": ("/o/{org}/settings/", "alice", False, {}),
+    "accounts.AccountForm": ("/signup/", "anonymous", False, {}),
+    "accounts.InvitedAccountForm": ("/invitations/{invite_token}/", "anonymous", False, {}),
+    "accounts.InvitationForm": ("/o/{org}/members/invite/", "alice", False, {}),
+    "accounts.RoleForm": ("/o/{org}/members/{membership}/role/", "alice", False, {}),
+    "accounts.EmailAuthenticationForm": ("/login/", "anonymous", False, {}),
+    "assessments.AnswerForm": ("/a/{a}/answer/PU-02/", "bob", True, {}),
+    "assessments.ReopenForm": ("/a/{submitted}/reopen/", "alice", False, {}),
+    "assessments.NewAssessmentForm": ("/o/{org}/assessments/new/", "alice", False, {}),
+    "assessments.EvidenceForm": ("/a/{a}/evidence/SI-01/", "bob", True, {}),
+    "security.CodeForm": ("/account/two-factor/setup/", "pat_half", False, {}),
+    "audit.AuditFilterForm": ("/o/{org}/audit/", "alice", False, {}),
+    "audit.ProgrammeAuditFilterForm": ("/programme/audit/", "pat", False, {}),
+    "auth.PasswordResetForm": ("/password/reset/", "anonymous", False, {}),
+    "auth.SetPasswordForm": ("/password/reset/{reset_path}", "anonymous", False, {}),
+    "auth.PasswordChangeForm": ("/account/password/", "bob", False, {}),
+    "api.TokenForm": ("/o/{org}/tokens/", "alice", False, {}),
+    "validation.RequestForm": ("/a/{a}/validation/request/", "alice", False, {}),
+    "validation.RecognitionForm": ("/o/{org}/recognition/", "alice", False, {}),
+    "validation.GrantForm": ("/programme/validators/", "pat", False, {}),
+    "validation.AssignForm": ("/validation/{v}/assign/", "pat", False, {}),
+    "validation.ReasonForm": ("/validation/{v}/withdraw/", "alice", False, {}),
+    "validation.VerdictForm": ("/validation/{v}/c/SI-01/", "val", False, {"step": "verdict"}),
+    "validation.AnswerForm": ("/validation/{v}/c/SI-01/", "alice", False, {"step": "answer"}),
+    "validation.VisitForm": ("/validation/{v}/visit/", "val", False, {}),
+    "validation.DecisionForm": ("/validation/{v}/decide/", "val", False, {}),
+    "validation.VerifyForm": ("/verify/", "anonymous", False, {}),
 }
-GET_FORMS = {"AuditFilterForm", "ProgrammeAuditFilterForm"}  # filters travel in the query
+GET_FORMS = {"audit.AuditFilterForm", "audit.ProgrammeAuditFilterForm"}  # in the query
 
 
 def project_forms() -> dict[str, type[forms.Form]]:
@@ -62,11 +75,14 @@ def project_forms() -> dict[str, type[forms.Form]]:
                 and obj.__module__.startswith("diam.")
                 and not name.endswith("Mixin")  # parts of the forms listed
             ):
-                found[name] = obj
+                found[f"{module.__name__.split('.')[2]}.{name}"] = obj
     # Django's own forms behind the site's password pages.
-    for cls in (auth_forms.PasswordResetForm, auth_forms.SetPasswordForm):
-        found[cls.__name__] = cls
-    found["PasswordChangeForm"] = auth_forms.PasswordChangeForm
+    for cls in (
+        auth_forms.PasswordResetForm,
+        auth_forms.SetPasswordForm,
+        auth_forms.PasswordChangeForm,
+    ):
+        found[f"auth.{cls.__name__}"] = cls
     return found
 
 
@@ -114,9 +130,9 @@ FIELD_VALUE = st.one_of(VALUE, st.lists(VALUE, max_size=3))
 def fields_of(name: str) -> list[str]:
     cls = project_forms()[name]
     names = list(cls.base_fields)
-    if name == "PasswordChangeForm":
+    if name == "auth.PasswordChangeForm":
         names = ["old_password", "new_password1", "new_password2"]
-    if name == "SetPasswordForm":
+    if name == "auth.SetPasswordForm":
         names = ["new_password1", "new_password2"]
     return names
 
@@ -135,7 +151,11 @@ def site(db: None, settings: Any, tmp_path: Any) -> dict[str, Any]:
     pat = make_user("pat@example.org", "Pat", programme_role="programme_admin")
     assessment = make_assessment(org, alice)
     submitted = make_assessment(org, alice)
+    fill_all_met(submitted, alice)
     assessment_submit(assessment=submitted, user=alice)
+    val = make_user("val@example.org", "Val", programme_role="validator")
+    validation = request_for(submitted, alice)
+    validator_assign(validation=validation, validator=val, user=pat)
     invitation = Invitation.objects.create(
         organisation=org, email="new@example.org", role=Role.VIEWER, invited_by=alice
     )
@@ -155,12 +175,14 @@ def site(db: None, settings: Any, tmp_path: Any) -> dict[str, Any]:
             "bob": client_for(bob),
             "pat": client_for(pat),
             "pat_half": half,
+            "val": client_for(val),
             "anonymous": reset,
         },
         "values": {
             "org": org.pk,
             "a": assessment.pk,
             "submitted": submitted.pk,
+            "v": validation.pk,
             "membership": Membership.objects.get(user=bob).pk,
             "invite_token": invitation_token(invitation=invitation),
             "reset_path": reset_path.removeprefix("/password/reset/"),
@@ -172,7 +194,7 @@ def site(db: None, settings: Any, tmp_path: Any) -> dict[str, Any]:
 def test_random_values_in_a_form_never_cause_a_server_error(
     site: dict[str, Any], form_name: str
 ) -> None:
-    path_template, who, htmx = FORMS[form_name]
+    path_template, who, htmx, fixed = FORMS[form_name]
     path = path_template.format(**site["values"])
     client: Client = site["clients"][who]
     names = fields_of(form_name)
@@ -186,7 +208,7 @@ def test_random_values_in_a_form_never_cause_a_server_error(
     )
     @given(data=st.fixed_dictionaries({n: FIELD_VALUE for n in names}), junk=VALUE)
     def post_random(data: dict[str, Any], junk: str) -> None:
-        data = {**data, "unexpected_field": junk}
+        data = {**data, "unexpected_field": junk, **fixed}
         with transaction.atomic():
             if form_name in GET_FORMS:
                 flat = {
@@ -204,11 +226,11 @@ def test_random_values_in_a_form_never_cause_a_server_error(
 
 def test_the_fuzzer_reaches_the_forms(site: dict[str, Any]) -> None:
     """Each target answers its form (not a login redirect or a 404), so random posts test it."""
-    for name, (template, who, _) in FORMS.items():
+    for name, (template, who, _, fixed) in FORMS.items():
         path = template.format(**site["values"])
         client: Client = site["clients"][who]
-        response = client.get(path) if name in GET_FORMS else client.post(path, {})
+        response = client.get(path) if name in GET_FORMS else client.post(path, fixed)
         assert response.status_code not in (403, 404, 405), (name, path, response.status_code)
         location = response.get("Location", "")
         assert "/login/" not in location, (name, path)
-    assert Organisation.objects.count() == 1 and User.objects.count() == 3
+    assert Organisation.objects.count() == 1 and User.objects.count() == 4
