@@ -79,6 +79,13 @@ def upload(name: str, content: bytes) -> dict[str, Any]:
     return {"file": handle}
 
 
+def zip_with(name: str, content: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(name, content)
+    return buffer.getvalue()
+
+
 def zip_bomb() -> bytes:
     """A small zip that would unpack to 200 MB (evidence is never unpacked)."""
     buffer = io.BytesIO()
@@ -410,6 +417,58 @@ CASES: list[Case] = [
         upload("../../<script>.exe", b"MZ"),
         message="not an accepted type",
         extra=HTMX,
+    ),
+    # --- imports (issue 13): answers JSON, bundles, workbooks ------------------------------
+    Case(
+        "import: truncated JSON",
+        "post",
+        "/o/{org}/data/import/",
+        upload("answers.json", b'{"model": "radiology", "answers": {"SI-01": tr'),
+        message="not valid JSON",
+    ),
+    Case(
+        "import: JSON nested 100,000 deep",
+        "post",
+        "/o/{org}/data/import/",
+        upload("answers.json", b"[" * 100_000 + b"]" * 100_000),
+        message="nested",
+    ),
+    Case(
+        "import: a 5,000-digit number",
+        "post",
+        "/o/{org}/data/import/",
+        upload(
+            "answers.json", b'{"model": "radiology", "answers": {"PU-02": ' + b"9" * 5000 + b"}}"
+        ),
+        message="number",
+    ),
+    Case(
+        "import: a zip bomb as a bundle",
+        "post",
+        "/o/{org}/data/import/",
+        upload("bundle.zip", zip_bomb()),
+        message="zip",
+    ),
+    Case(
+        "import: a zip with a path out of it",
+        "post",
+        "/o/{org}/data/import/",
+        upload("bundle.zip", zip_with("../../etc/passwd", b"x")),
+        message="zip",
+    ),
+    Case(
+        "import: an empty file",
+        "post",
+        "/o/{org}/data/import/",
+        upload("a.json", b""),
+        message="empty",
+    ),
+    Case(
+        "workbook upload: not a workbook",
+        "post",
+        "/a/{a}/workbook/upload/",
+        upload("workbook.xlsx", b"MZ\x90\x00 executable"),
+        message="workbook",
     ),
     # --- URLs and query strings ---------------------------------------------------------------
     Case(

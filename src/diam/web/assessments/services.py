@@ -708,7 +708,9 @@ def sections_assign(
     (from `assignments_state` when the form was drawn), raises `AssignmentConflict` and saves
     nothing when someone changed the assignments meanwhile: never last-write-wins.
     """
-    Assessment.objects.select_for_update().only("id").get(pk=assessment.pk)
+    locked = Assessment.objects.select_for_update().only("title", "status").get(pk=assessment.pk)
+    if locked.status == Status.VALIDATED:  # before any other refusal: nothing of it changes
+        raise AssessmentLocked(f"{locked.title} is validated; nothing of it can change.")
     if expected_state is not None and assignments_state(assessment=assessment) != expected_state:
         raise AssignmentConflict(
             "Someone changed the section assignments since you opened this page, so yours "
