@@ -31,6 +31,7 @@ from diam.web.accounts.models import User
 from diam.web.assessments.access import assessment_get_for_user
 from diam.web.assessments.models import Assessment, Status
 from diam.web.assessments.services import model_for
+from diam.web.audit.services import audit_record
 from diam.web.reports import selectors
 from diam.web.reports.styles import report_css, report_css_version
 
@@ -167,6 +168,16 @@ def _download(
     data = render_bytes(report)
     response = HttpResponse(data, content_type=content_type)
     filename = selectors.download_filename(assessment, kind, extension)
+    if request.method == "GET":  # a HEAD request downloads nothing
+        audit_record(
+            action="export.downloaded",
+            actor=_user(request),
+            organisation=assessment.organisation_id,
+            target=assessment,
+            summary=f"Downloaded {filename}",
+            detail={"file": filename, "kind": kind, "format": extension},
+            request=request,
+        )
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Content-Length"] = str(len(data))
     return response
