@@ -138,6 +138,15 @@ ACCESS: dict[str, Entry] = {
     "assessment_submit#post": Entry(A + "/submit/", ORG_ADMIN, "P"),
     "assessment_reopen": Entry(A + "/reopen/", ORG_ADMIN, "GP"),
     "assessment_results": Entry(A + "/results/", MEMBER),
+    "assessment_profile": Entry(A + "/profile/", MEMBER, "G"),
+    # The matrix's assessment is on the latest model version: nothing to upgrade, for anyone
+    # (tests/web/assessments/test_upgrade.py covers an older one).
+    "assessment_upgrade": Entry(
+        A + "/upgrade/", _policy(**{p: E404 for p in PERSONAS}) | {"anonymous": LOGIN}, "G"
+    ),
+    "benchmark_release_cut": Entry("/programme/releases/cut/", PROGRAMME, "P"),
+    "verification_queue": Entry("/programme/verification/", PROGRAMME),
+    "verification_detail": Entry("/programme/verification/{org}/", PROGRAMME, "G"),
     "assessment_report": Entry(A + "/report/", MEMBER),
     "assessment_report_pdf": Entry(A + "/report.pdf", MEMBER),
     "assessment_report_docx": Entry(A + "/report.docx", MEMBER),

@@ -58,6 +58,8 @@ FORMS: dict[str, tuple[str, str, bool, dict[str, str]]] = {
     "validation.VisitForm": ("/validation/{v}/visit/", "val", False, {}),
     "validation.DecisionForm": ("/validation/{v}/decide/", "val", False, {}),
     "validation.VerifyForm": ("/verify/", "anonymous", False, {}),
+    "assessments.ServiceProfileForm": ("/a/{a}/profile/", "alice", False, {}),
+    "verification.DecisionForm": ("/programme/verification/{org}/", "pat", False, {}),
 }
 GET_FORMS = {"audit.AuditFilterForm", "audit.ProgrammeAuditFilterForm"}  # in the query
 
