@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test bench lint fix docs install clean
+.PHONY: run test bench lint fix docs install clean audit-refresh
 
 $(STAMP): pyproject.toml scripts/bootstrap.sh
 	VENV=$(VENV) scripts/bootstrap.sh
@@ -36,6 +36,10 @@ fix: $(STAMP)
 ## Regenerate docs that are built from the model (a test fails when they are stale)
 docs: $(STAMP)
 	$(BIN)/python -m diam.docs
+
+## Refresh the advisory snapshot that `make test` audits the pinned dependencies against (network)
+audit-refresh: $(STAMP)
+	$(BIN)/python scripts/audit_dependencies.py --refresh
 
 clean:
 	rm -rf $(VENV) data

@@ -316,8 +316,8 @@ def main() -> None:
     try:
         wait_for_server(port, server)
         base = f"http://127.0.0.1:{port}"
-        run_wrk(base + "/healthz", get)  # warm-up
-        hello = run_wrk(base + "/healthz", get, server.pid, bool(database))
+        run_wrk(base + "/healthz/live", get)  # warm-up
+        hello = run_wrk(base + "/healthz/live", get, server.pid, bool(database))
         floor_read = run_wrk(base, signed_in, server.pid, bool(database))
         floor_write = run_wrk(base, write, server.pid, bool(database))
         save = run_wrk(base, post, server.pid, bool(database))

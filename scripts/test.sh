@@ -16,11 +16,15 @@ step "mypy (strict on the core)"
 mypy
 step "import rules"
 lint-imports
+step "dependency audit (pip-audit against the vendored advisory snapshot; offline)"
+python scripts/audit_dependencies.py
+step "bandit (no high-severity finding)"
+bandit -q -r src --severity-level high
 step "shipped model"
 diam model check models/radiology
 
 # pytest exits 5 when it collects nothing; with `set -e` that fails the run, as it must.
 step "tests on SQLite"
-env -u DATABASE_URL pytest -n 2 -q "$@"
+env -u DATABASE_URL pytest -n 2 --dist loadgroup -q "$@"
 step "tests on PostgreSQL"
-scripts/with-postgres.sh pytest -n 2 -q "$@"
+scripts/with-postgres.sh pytest -n 2 --dist loadgroup -q "$@"

@@ -7,7 +7,9 @@ naming what is wrong; `diam model check` exits 1 when the model has errors.
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -306,10 +308,7 @@ def read_answers(file: Path, model_path: Path | None) -> tuple[Model, AnswerShee
         fail(f"{file}: is a directory, expected an answers JSON file.")
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"{file}: cannot read it ({exc}).")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        fail(f"{file}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).")
+    data = parse_json(file, text)
     if model_path is None:
         model_id = data.get("model") if isinstance(data, dict) else None
         version = data.get("model_version") if isinstance(data, dict) else None
@@ -332,6 +331,18 @@ def read_answers(file: Path, model_path: Path | None) -> tuple[Model, AnswerShee
         listing = "\n".join(f"  - {p}" for p in exc.problems)
         fail(f"{file}: {len(exc.problems)} problem(s), nothing was scored:\n{listing}")
     return loaded, sheet
+
+
+def parse_json(file: Path, text: str) -> Any:
+    """The JSON document in `text`; malformed, too deep or absurd input is a `UserError`."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"{file}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).")
+    except RecursionError:
+        fail(f"{file}: not an answers file (its JSON is nested too deeply to read).")
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        fail(f"{file}: not an answers file (a number in it is far too long: {str(exc)[:60]}).")
 
 
 def _other_format(file: Path) -> bool:
@@ -476,6 +487,12 @@ def demo(organisations: int, seed: int) -> None:
     click.echo(f"Demo logins (password for all: {summary.logins[0][1]}):")
     for email, _, what in summary.logins:
         click.echo(f"  {email:<32} {what}")
+    for email, key, codes in summary.second_factors:
+        click.echo(
+            f"{email} also needs a second factor: add this key to an authenticator app "
+            f"(time-based, 6 digits)\n  {key}\nor use one of these single-use recovery "
+            "codes:\n  " + " ".join(codes[:5])
+        )
 
 
 @main.command("rescore")
@@ -567,6 +584,45 @@ def benchmarks_list(model_id: str) -> None:
             f"{r.key:<32} {r.cut_at:%Y-%m-%d %H:%M}  {r.organisations:>7} organisations  "
             f"{r.held_back:>6} held back  {r.get_trigger_display()}"
         )
+
+
+@main.command("backup")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Archive.")
+def backup(output: Path) -> None:
+    """Write the database's content and the evidence files to one archive (.tar.gz) with a
+    manifest of checksums. Stored report renders are left out (they are rebuilt)."""
+    _check_output_path(output)
+    _django()
+    from diam.web.core.backup import BackupError, backup_write
+
+    try:
+        summary = backup_write(output)
+    except (BackupError, OSError) as exc:
+        fail(f"{output}: {exc}")
+    click.echo(
+        f"Wrote {output}: {summary.rows} rows, {summary.files} evidence file(s), "
+        f"{summary.bytes:,} bytes before compression.",
+        err=True,
+    )
+
+
+@main.command("restore")
+@click.argument("archive", type=click.Path(path_type=Path))
+def restore(archive: Path) -> None:
+    """Restore an ARCHIVE written by `diam backup` into an empty, migrated database and data
+    directory. Every checksum is verified first; the restore is all or nothing."""
+    if not archive.is_file():
+        fail(f"{archive}: no such file.")
+    _django()
+    from diam.web.core.backup import BackupError, restore_read
+
+    try:
+        summary = restore_read(archive)
+    except BackupError as exc:
+        fail(str(exc))
+    click.echo(
+        f"Restored {archive}: {summary.rows} rows, {summary.files} evidence file(s).", err=True
+    )
 
 
 # --- recognition: signing keys and credential verification --------------------------------
@@ -753,17 +809,35 @@ def _write(output: Path | None, text: str) -> None:
 
 
 def write_atomically(output: Path, data: bytes) -> None:
-    if output.is_dir():
-        fail(f"{output}: is a directory; give a file name.")
-    if not output.parent.exists():
-        fail(f"{output.parent}: no such directory.")
-    tmp = output.with_name(f".{output.name}.tmp")
+    """Write `data` to `output` whole or not at all.
+
+    The temporary file gets an unpredictable name and is created exclusively (mkstemp), so a
+    file or symlink planted beside the output is never written through; an existing output
+    that is not a regular file (a device such as /dev/full, a pipe) is refused rather than
+    replaced by a file.
+    """
+    _check_output_path(output)
     try:
-        tmp.write_bytes(data)
+        fd, tmp_name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+    except OSError as exc:
+        fail(f"{output}: cannot write it ({exc.strerror or exc}).")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644 & ~_umask())
         tmp.replace(output)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         fail(f"{output}: cannot write it ({exc.strerror or exc}).")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 # --- report ------------------------------------------------------------------------------
@@ -879,6 +953,8 @@ def _check_output_path(output: Path) -> None:
     """Fail before any work when the output cannot be written where it is asked for."""
     if output.is_dir():
         fail(f"{output}: is a directory; give a file name.")
+    if output.exists() and not output.is_file():
+        fail(f"{output}: is not a regular file (a device or a pipe); give a file name.")
     if not output.parent.exists():
         fail(f"{output.parent}: no such directory.")
     if not output.parent.is_dir():

@@ -263,7 +263,7 @@ def keys_from_text(text: str) -> list[PublishedKey]:
         return [PublishedKey(key_id(loaded), loaded)]
     try:
         document = json.loads(stripped)
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:
         raise CredentialError(f"the key file is neither JSON nor PEM: {exc}") from None
     methods = document.get("verificationMethod") if isinstance(document, dict) else None
     if not isinstance(methods, list) or not methods:
@@ -335,7 +335,9 @@ def parse_credential(text: str | bytes) -> dict[str, Any]:
     """A credential document from JSON text; raises `CredentialError` when it is not one."""
     try:
         document = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except RecursionError:
+        raise CredentialError("not a credential: nested too deeply") from None
+    except ValueError as exc:  # also a number too long to read, or bad encoding
         raise CredentialError(f"not a JSON document: {exc}") from None
     if not isinstance(document, dict):
         raise CredentialError("a credential is a JSON object")

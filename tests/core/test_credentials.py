@@ -196,3 +196,14 @@ def test_parse_credential_refuses_non_objects() -> None:
         parse_credential("[1, 2]")
     with pytest.raises(CredentialError, match="not a JSON document"):
         parse_credential("{")
+
+
+def test_a_number_too_long_to_read_is_a_clear_refusal() -> None:
+    import pytest
+
+    from diam.credentials import CredentialError, parse_credential
+
+    with pytest.raises(CredentialError, match="not a JSON document"):
+        parse_credential('{"a": ' + "9" * 5000 + "}")
+    with pytest.raises(CredentialError, match="nested too deeply"):
+        parse_credential("[" * 100_000 + "]" * 100_000)

@@ -11,7 +11,12 @@ from playwright.sync_api import Page, expect
 from diam.web.core.demo import DEMO_PASSWORD, demo_load
 from tests.e2e.conftest import axe_violations
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+# One xdist worker runs the heavy whole-server tests (browsers, the crash test) one after another.
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("whole-server"),
+]
 
 
 def test_demo_admin_downloads_the_report_and_sees_peer_benchmarks(

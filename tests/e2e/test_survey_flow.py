@@ -12,9 +12,14 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import axe_violations
+from tests.e2e.conftest import axe_violations, watch_csp
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+# One xdist worker runs the heavy whole-server tests (browsers, the crash test) one after another.
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("whole-server"),
+]
 
 PASSWORD = "a long demo passphrase 42"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -74,7 +79,9 @@ def test_a_department_signs_up_answers_together_and_sees_an_honest_stage(
     answer_percent(page, "SI-01", "99")
     expect(page.locator("#q-SI-01-status")).to_contain_text("Saved", timeout=10_000)
     expect(page.locator("#q-SI-01-state")).to_contain_text("met at ≥ 95 %")  # the pass mark
-    page.wait_for_load_state("load")
+    # A save may reload the page (skip logic): wait until nothing is loading any more, so the
+    # next answer goes to the page that stays.
+    page.wait_for_load_state("networkidle")
     page.locator("#q-SI-03-yes").check()
     expect(page.locator("#q-SI-03-status")).to_contain_text("Saved", timeout=10_000)
 
@@ -105,6 +112,7 @@ def test_a_department_signs_up_answers_together_and_sees_an_honest_stage(
 
     # The colleague accepts the invitation in another browser context and answers too.
     bob = page.context.browser.new_context().new_page()
+    bob_violations = watch_csp(bob)
     bob.goto(base + invite_path)
     bob.get_by_label("Your name").fill("Bob Colleague")
     bob.locator("input[name=password1]").fill(PASSWORD)
@@ -115,6 +123,7 @@ def test_a_department_signs_up_answers_together_and_sees_an_honest_stage(
     bob.locator("#q-SI-04").scroll_into_view_if_needed()
     bob.locator("#q-SI-04 input[type=radio]").last.check()
     expect(bob.locator("#q-SI-04-status")).to_contain_text("Saved", timeout=10_000)
+    assert bob_violations == []
     bob.context.close()
 
     # Reload: every answer is kept, the refused one is not.

@@ -9,9 +9,12 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from diam.web.accounts.models import Organisation, Role, User
 from diam.web.assessments.models import Assessment
+from diam.web.security.twofactor import second_factor_required
 from tests.web.factories import make_assessment, make_member, make_organisation, make_user
 
 
@@ -66,9 +69,23 @@ def assessment(org: Organisation, alice: User) -> Assessment:
 
 
 def client_for(user: User) -> Client:
+    """A client signed in as `user`; with the second factor given when the role requires it
+    (the two-factor tests sign in step by step instead)."""
     client = Client()
     client.force_login(user)
+    if second_factor_required(user):
+        verify_second_factor(client, user)
     return client
+
+
+def verify_second_factor(client: Client, user: User) -> None:
+    """Mark the client's session as having passed the second factor (an enrolled app)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
 
 @pytest.fixture

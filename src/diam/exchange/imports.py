@@ -67,8 +67,12 @@ def parse_json(data: bytes, *, what: str = "The file") -> Any:
         raise UploadProblem(
             f"{what} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
         ) from None
-    except (ValueError, RecursionError) as exc:  # over-long integers, absurd nesting
-        raise UploadProblem(f"{what} is not usable JSON ({str(exc)[:120]}).") from None
+    except RecursionError:
+        raise UploadProblem(f"{what} is not usable JSON: it is nested too deeply.") from None
+    except ValueError:  # an integer of thousands of digits (Python's int conversion limit)
+        raise UploadProblem(
+            f"{what} is not usable JSON: a number in it has thousands of digits."
+        ) from None
 
 
 def answers_from_document(data: Any, *, resolve: Resolve = installed_model) -> Imported:

@@ -28,6 +28,7 @@ from diam.scoring.context import Context
 from diam.scoring.engine import score
 from diam.scoring.explain import CountryName, explain_criterion, stage_meaning, why_stage
 from diam.scoring.result import Result, Status
+from diam.text import office_text
 
 STATUS_LABELS = {
     "draft": "Draft: answers may still change",
@@ -213,8 +214,16 @@ def build_report(
         raise ValueError(
             f"unknown assessment status {status!r}; use one of {', '.join(STATUS_LABELS)}"
         )
-    comments = comments or {}
-    answered_by = answered_by or {}
+    # Text people typed (names, comments, justifications) passes the office-text rule here, once
+    # for every renderer: a control character stored before the input rule cannot break a
+    # DOCX or XLSX download (diam.text).
+    organisation = office_text(organisation)
+    comments = {cid: office_text(text) for cid, text in (comments or {}).items()}
+    answered_by = {cid: (office_text(who), at) for cid, (who, at) in (answered_by or {}).items()}
+    values = {
+        cid: NotApplicable(office_text(v.justification)) if isinstance(v, NotApplicable) else v
+        for cid, v in values.items()
+    }
     result = result if result is not None else score(model, values, context)
     gap_report = find_gaps(model, result, values, country_name=country_name)
     roadmap = build_roadmap(

@@ -35,6 +35,8 @@ from diam.reports.render import (
     number_text,
     peer_text,
 )
+from diam.scoring.result import Result
+from diam.text import clean_strings
 
 PRIMARY = RGBColor(0x1D, 0x4E, 0x89)
 MUTED = RGBColor(0x5B, 0x66, 0x73)
@@ -48,7 +50,9 @@ def _clean(text: str) -> str:
 
 class DocxWriter:
     def __init__(self, report: Report) -> None:
-        self.report = report
+        # Every string the document shows passes the office-text rule (XML 1.0 cannot hold
+        # most control characters); the score result holds no text the document prints as is.
+        self.report = clean_strings(report, keep=(Result,))
         self.doc: DocumentObject = Document()
 
     # --- building blocks ----------------------------------------------------------------------

@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 from diam.model.schema import Model
 from diam.reports.gaps import ReferenceLink
 from diam.reports.roadmap import Roadmap
+from diam.text import office_text
 
 DISCLAIMER = (
     "An open model inspired by DIAM, not an official DIAM rating. Not affiliated with HIMSS or ESR."
@@ -172,7 +173,7 @@ def write_table(
         for col, value in enumerate(row, start=1):
             cell = sheet.cell(row=r, column=col)
             if isinstance(value, str):
-                cell.value = value
+                cell.value = office_text(value)
                 cell.data_type = "s"  # never a formula, whatever the text starts with
             else:
                 cell.value = value
@@ -237,5 +238,5 @@ def checklist_to_csv(checklist: Checklist) -> bytes:
     for item in checklist.items:
         row = list(item.row())
         row[HEADER.index("Reference URLs")] = " ".join(r.url for r in item.references)
-        writer.writerow([safe_text(v) for v in row])
+        writer.writerow([safe_text(office_text(v)) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -20,6 +20,7 @@ from diam.model.schema import (
     PercentAnswer,
 )
 from diam.scoring.context import NO_CONTEXT, Context
+from diam.text import text_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,15 @@ class InvalidValue(ValueError):
 
 
 TOP_LEVEL_KEYS = {"model", "model_version", "answers", "meta", "services"}
+# The bounds of the text that goes with an answer: the web form, the CLI and the API share them.
+COMMENT_MAX_LENGTH = 5000
+JUSTIFICATION_MAX_LENGTH = 2000
 ANSWER_KEYS = {"value", "na", "justification", "comment"}
+
+
+# Answers are percentages, counts and durations; an integer past this cannot be stored as a
+# JSON number exactly by every database, nor meant.
+_LARGEST_NUMBER = 10**15
 
 
 def _is_number(raw: Any) -> bool:
@@ -84,6 +93,8 @@ def parse_value(criterion: Criterion, raw: Any) -> bool | float | int | str:
         if not isinstance(raw, str) or raw not in ids:
             raise InvalidValue(f"expected one of {', '.join(ids)}; got {_show(raw)}")
         return raw
+    if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) > _LARGEST_NUMBER:
+        raise InvalidValue("expected a number, got one with more than 15 digits")
     if not _is_number(raw) or not _finite(raw):
         raise InvalidValue(f"expected a number, got {_show(raw)}")
     number: float | int = raw
@@ -122,17 +133,20 @@ def parse_answer(criterion: Criterion, raw: Any) -> tuple[AnswerValue | None, st
             f"unknown key(s) {', '.join(unknown)} (allowed: value, na, justification, comment)"
         )
     comment = raw.get("comment")
-    if comment is not None and not isinstance(comment, str):
-        raise InvalidValue("comment must be text")
-    for key in ("comment", "justification"):
-        text = raw.get(key)
-        if isinstance(text, str) and "\x00" in text:
-            # A NUL byte is never text a person typed, and PostgreSQL cannot store it.
-            raise InvalidValue(f"{key} contains a NUL character")
+    if comment is not None:
+        if not isinstance(comment, str):
+            raise InvalidValue("comment must be text")
+        problem = text_problem(comment, max_length=COMMENT_MAX_LENGTH)
+        if problem:
+            raise InvalidValue(f"the comment {problem}")
+    justification = raw.get("justification")
+    if isinstance(justification, str):
+        problem = text_problem(justification, max_length=JUSTIFICATION_MAX_LENGTH)
+        if problem:
+            raise InvalidValue(f"the justification {problem}")
     if raw.get("na") is True:
         if not criterion.na_allowed:
             raise InvalidValue("N/A is not allowed for this criterion")
-        justification = raw.get("justification")
         if not isinstance(justification, str) or not justification.strip():
             raise InvalidValue("N/A needs a justification")
         if raw.get("value") is not None:

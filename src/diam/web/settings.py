@@ -85,18 +85,29 @@ INSTALLED_APPS = [
     "diam.web.api",
     "diam.web.validation",
     "diam.web.verification",
+    "axes",  # sign-in throttling and lock-out (diam.web.security)
+    "django_otp",  # two-factor: TOTP devices and recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
+    "diam.web.security",
 ]
 
 MIDDLEWARE = [
+    "diam.web.security.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "diam.web.security.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "diam.web.urls"
@@ -155,6 +166,11 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out client before a check
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -262,6 +278,61 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        # One JSON object per line (DIAM_LOG_FORMAT=json, the production default) or plain text.
+        "json": {"()": "diam.web.security.logs.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env_str("DIAM_LOG_FORMAT", "plain" if DEBUG else "json"),
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("DIAM_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # One line per request (method, path, status, duration, user, client): INFO.
+        "diam.request": {"level": env_str("DIAM_REQUEST_LOG_LEVEL", "INFO"), "propagate": True},
+        "django.request": {"level": "ERROR"},  # 4xx are in diam.request already
+    },
+}
+
+# --- Sign-in protection (docs/security.md) ------------------------------------------------------
+# django-axes: after AXES_FAILURE_LIMIT wrong passwords for one address, or from one client,
+# that address / client is refused for the cool-off time, with a 429 page that says so. The
+# admin login goes through the same backend.
+AXES_FAILURE_LIMIT = env_int("DIAM_SIGNIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("DIAM_SIGNIN_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "diam.web.security.signin.axes_username"
+AXES_LOCKOUT_CALLABLE = "diam.web.security.signin.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit trail
+AXES_VERBOSE = False
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]  # the proxy sets REMOTE_ADDR right
+# Password-reset e-mails: at most this many per address and per client each hour.
+PASSWORD_RESET_PER_ADDRESS_PER_HOUR = env_int("DIAM_PASSWORD_RESET_PER_ADDRESS", 3)
+PASSWORD_RESET_PER_CLIENT_PER_HOUR = env_int("DIAM_PASSWORD_RESET_PER_CLIENT", 10)
+# Two-factor sign-in (TOTP apps, recovery codes) is required for these roles.
+OTP_TOTP_ISSUER = env_str("DIAM_TOTP_ISSUER", "diam")
+
+# --- Content-Security-Policy ---------------------------------------------------------------------
+# Scripts only from this site's own files (no inline script, no eval), no plugins, no framing,
+# forms post only here. Style sheets only from files too; style *attributes* are allowed (the
+# progress bars and report tables set widths with them), which cannot run script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-elem": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }

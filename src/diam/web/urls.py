@@ -10,6 +10,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("about/", core_views.about, name="about"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("healthz/live", core_views.healthz_live, name="healthz_live"),
     path("admin/", admin.site.urls),
     path("", include("diam.web.accounts.urls")),
     path("", include("diam.web.assessments.urls")),
@@ -19,4 +20,11 @@ urlpatterns = [
     path("", include("diam.web.api.urls")),
     path("", include("diam.web.validation.urls")),
     path("", include("diam.web.verification.urls")),
+    path("", include("diam.web.security.urls")),
+    path("", include("diam.web.audit.urls")),
 ]
+
+handler400 = "diam.web.core.errors.bad_request"
+handler403 = "diam.web.core.errors.permission_denied"
+handler404 = "diam.web.core.errors.page_not_found"
+handler500 = "diam.web.core.errors.server_error"

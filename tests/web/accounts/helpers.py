@@ -9,6 +9,7 @@ from django.core import mail
 from django.test import Client
 
 from diam.web.accounts.models import Organisation
+from diam.web.accounts.services import organisation_state
 
 STRONG_PASSWORD = "Quiet-Lantern-Harbour-42"
 
@@ -42,6 +43,10 @@ def org_settings_data(organisation: Organisation, **overrides: Any) -> dict[str,
         "annual_exams": organisation.annual_exams or "",
         "service_areas": organisation.service_areas,
         "benchmarking_consent": "on" if organisation.benchmarking_consent else None,
+        # The settings form's version: the stored settings it was drawn from.
+        "state": organisation_state(organisation=Organisation.objects.get(pk=organisation.pk))
+        if organisation.pk
+        else None,
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}

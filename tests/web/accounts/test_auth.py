@@ -44,7 +44,7 @@ def test_login_follows_a_safe_next_and_ignores_a_foreign_one(alice: User) -> Non
 def test_a_wrong_password_is_refused_with_a_message(alice: User) -> None:
     client = Client()
     response = client.post("/login/", {"username": "alice@example.org", "password": "wrong"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "do not match an account" in response.content.decode()
     assert get_user(client).is_anonymous
 
@@ -131,7 +131,7 @@ def test_changing_the_password_needs_the_old_one(alice_client: Client, alice: Us
             "new_password2": STRONG_PASSWORD,
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "old_password" in response.context["form"].errors
     alice.refresh_from_db()
     assert alice.check_password(PASSWORD)

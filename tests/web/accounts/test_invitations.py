@@ -250,7 +250,7 @@ def test_inviting_a_member_is_refused_and_sends_nothing(
     response = alice_client.post(
         f"/o/{org.pk}/members/invite/", {"email": "BOB@example.org", "role": "admin"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     errors = response.context["invite_form"].errors["email"]
     assert "bob@example.org is already a member of St Elsewhere Hospital." in errors[0]
     assert 'id="id_email_error"' in response.content.decode()
@@ -320,6 +320,6 @@ def test_when_the_mail_server_fails_no_invitation_is_made(
         response = alice_client.post(
             f"/o/{org.pk}/members/invite/", {"email": "dave@example.org", "role": "viewer"}
         )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "could not be sent" in response.content.decode()
     assert not Invitation.objects.exists()

@@ -72,10 +72,25 @@ def test_invalid_settings_show_errors_keep_values_and_change_nothing(
         f"/o/{org.pk}/settings/",
         org_settings_data(org, name="Renamed", country="ZZ", annual_exams="lots"),
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert set(response.context["form"].errors) == {"country", "annual_exams"}
     html = response.content.decode()
     assert 'value="Renamed"' in html and 'value="lots"' in html
     assert 'aria-invalid="true"' in html
     org.refresh_from_db()
     assert org.name == "St Elsewhere Hospital"
+
+
+def test_settings_saved_meanwhile_are_never_overwritten(
+    alice_client: Client, org: Organisation
+) -> None:
+    """Optimistic concurrency: a form drawn before someone else's save is refused (409)."""
+    opened = org_settings_data(org, name="First admin's name")
+    other = org_settings_data(org, beds=321)
+    assert alice_client.post(f"/o/{org.pk}/settings/", other).status_code == 302
+    response = alice_client.post(f"/o/{org.pk}/settings/", opened)
+    assert response.status_code == 409
+    assert "were not saved" in response.content.decode()
+    org.refresh_from_db()
+    assert (org.name, org.beds) == ("St Elsewhere Hospital", 321)
+    assert 'value="321"' in response.content.decode()  # the form shows what is stored now

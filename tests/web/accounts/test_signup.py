@@ -90,7 +90,7 @@ def test_signup_email_is_stored_in_lower_case(db: None) -> None:
 def test_an_already_registered_email_is_an_error_on_its_field(alice: User) -> None:
     client = Client()
     response = client.post("/signup/", signup_data(email="ALICE@example.org"))
-    assert response.status_code == 200
+    assert response.status_code == 422
     errors = response.context["account_form"].errors
     assert list(errors) == ["email"]
     assert "already exists" in errors["email"][0]
@@ -103,7 +103,7 @@ def test_an_already_registered_email_is_an_error_on_its_field(alice: User) -> No
 
 def test_an_unknown_country_is_refused_and_nothing_is_created(db: None) -> None:
     response = Client().post("/signup/", signup_data(country="XX"))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "country" in response.context["org_form"].errors
     assert not Organisation.objects.exists()
     assert not User.objects.exists()
@@ -125,7 +125,7 @@ def test_invalid_input_shows_an_error_on_the_field_and_creates_nothing(
     db: None, overrides: dict, form: str, field: str
 ) -> None:
     response = Client().post("/signup/", signup_data(**overrides))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert field in response.context[form].errors
     # Rendered inline with an id the input points to.
     assert f'id="id_{field}_error"' in response.content.decode()

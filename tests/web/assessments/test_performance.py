@@ -16,11 +16,12 @@ def test_autosave_uses_a_fixed_number_of_queries(
     current = assessment.answers.get(criterion_id="SI-01").version
     # session, user; then in one transaction: the assessment with its organisation and the
     # membership, read under the assessment's row lock (one query), every answer's values (the
-    # saved one included), update, change record. 6, plus the savepoint and its release that
-    # stand in for BEGIN/COMMIT inside the test's transaction. SQLite has no row locks: there
-    # the access read comes before the save's transaction, which reads the assessment again
-    # under its database lock (one more). No history, no evidence, no separate progress read.
-    queries = 8 if connection.features.has_select_for_update else 9
+    # saved one included), update, change record, audit event. 7, plus the savepoint and its
+    # release that stand in for BEGIN/COMMIT inside the test's transaction. SQLite has no row
+    # locks: there the access read comes before the save's transaction, which reads the
+    # assessment again under its database lock (one more). No history, no evidence, no
+    # separate progress read.
+    queries = 9 if connection.features.has_select_for_update else 10
     with django_assert_num_queries(queries):
         response = alice_client.post(
             answer_url(assessment, "SI-01"), {"value": "98", "version": str(current)}, **HTMX

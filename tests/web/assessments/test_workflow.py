@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from diam.web.assessments.models import Assessment, AssessmentEvent, EventKind, Status
+from diam.web.assessments.services import assignments_state
 from tests.web.assessments.conftest import answer, answer_url, section_url
 
 
@@ -57,8 +58,10 @@ def test_section_assignment_puts_bob_s_sections_first(
     ]
     table = alice_client.get(f"/a/{assessment.pk}/assign/").content.decode()
     assert f'name="fa-QS" value="{bob.pk}"' in table and "Bob Contributor" in table
+    state = re.search(r'name="state" value="([0-9a-f]+)"', table).group(1)
     response = alice_client.post(
-        f"/a/{assessment.pk}/assign/", {"fa-QS": [str(bob.pk)], "fa-PM": [str(bob.pk)]}
+        f"/a/{assessment.pk}/assign/",
+        {"fa-QS": [str(bob.pk)], "fa-PM": [str(bob.pk)], "state": state},
     )
     assert response.status_code == 302
     assert f'name="fa-QS" value="{bob.pk}" id="assign-QS-{bob.pk}" checked' in (
@@ -81,8 +84,30 @@ def test_section_assignment_puts_bob_s_sections_first(
 def test_assignment_ignores_people_outside_the_organisation(
     alice_client, carol, vic, assessment
 ) -> None:
-    alice_client.post(f"/a/{assessment.pk}/assign/", {"fa-SI": [str(carol.pk), str(vic.pk)]})
+    state = assignments_state(assessment=assessment)
+    alice_client.post(
+        f"/a/{assessment.pk}/assign/", {"fa-SI": [str(carol.pk), str(vic.pk)], "state": state}
+    )
     assert not assessment.assignments.exists()
+
+
+def test_assignments_saved_meanwhile_are_never_overwritten(
+    alice_client, alice, bob, vic, assessment
+) -> None:
+    """Optimistic concurrency: two admins open the table; the second save is refused (409)."""
+    opened = assignments_state(assessment=assessment)
+    first = alice_client.post(
+        f"/a/{assessment.pk}/assign/", {"fa-SI": [str(bob.pk)], "state": opened}
+    )
+    assert first.status_code == 302
+    second = alice_client.post(
+        f"/a/{assessment.pk}/assign/", {"fa-HX": [str(vic.pk)], "state": opened}
+    )
+    assert second.status_code == 409
+    assert "were not saved" in second.content.decode()
+    assert set(assessment.assignments.values_list("focus_area", "user_id")) == {("SI", bob.pk)}
+    stale = alice_client.post(f"/a/{assessment.pk}/assign/", {"fa-HX": [str(vic.pk)]})
+    assert stale.status_code == 409  # no state at all: not a save from the current table
 
 
 def test_the_submit_page_lists_unanswered_first_and_the_provisional_stage(
@@ -118,7 +143,7 @@ def test_submitting_locks_the_survey_and_reopening_needs_a_reason(
     assert "already submitted" in again.content.decode()
 
     blank = alice_client.post(f"/a/{assessment.pk}/reopen/", {"reason": "   "})
-    assert blank.status_code == 200
+    assert blank.status_code == 422
     assert "Give a reason for reopening" in blank.content.decode()
     assessment.refresh_from_db()
     assert assessment.status == Status.SUBMITTED

@@ -14,7 +14,7 @@ from diam.web.benchmarks.services import (
     benchmark_entry_refresh,
     benchmarked_major,
 )
-from tests.web.benchmarks.conftest import percents, submitted
+from tests.web.benchmarks.conftest import percents, submitted, verify
 from tests.web.factories import make_organisation
 
 MODEL = "radiology"
@@ -67,7 +67,7 @@ def test_the_benchmark_page_says_why_an_old_major_assessment_has_no_position(db)
     from tests.web.conftest import client_for
     from tests.web.factories import make_member, make_user
 
-    org = make_organisation("Only 1.0.0 Hospital", country="DE")
+    org = verify(make_organisation("Only 1.0.0 Hospital", country="DE"))
     admin = make_user("admin@old.example")
     make_member(admin, org, "admin")
     old = on_v1(org, 3)

@@ -283,9 +283,9 @@ def test_a_state_that_moves_while_queued_is_not_rendered_under_the_old_key(
 
 def test_a_download_is_recorded_in_the_audit_trail(alice_client, alice, filled) -> None:
     download(alice_client, XLSX_URL.format(pk=filled.pk))
-    event = AuditEvent.objects.get(action="export.report_downloaded")
+    event = AuditEvent.objects.get(action="export.downloaded")
     assert event.actor == alice and event.organisation == filled.organisation
-    assert event.detail["kind"] == "xlsx"
+    assert event.detail["format"] == "xlsx" and event.detail["kind"] == "gap-report"
 
 
 def test_the_key_is_stable_and_names_everything_shown(filled) -> None:

@@ -18,6 +18,12 @@ from diam.web.accounts.models import (
     User,
 )
 from diam.web.accounts.services import NewAccount, OrganisationDetails, normalise_email
+from diam.web.core.validators import (
+    ANNUAL_EXAMS_MAX,
+    BEDS_MAX,
+    EMAIL_MAX_LENGTH,
+    validate_plain_text,
+)
 
 CONSENT_HELP = (
     "Your organisation's submitted results are included, anonymised, in peer benchmarks. "
@@ -33,6 +39,7 @@ class OrganisationForm(forms.Form):
     name = forms.CharField(
         label="Organisation name",
         max_length=200,
+        validators=[validate_plain_text],
         help_text="As your colleagues know it, e.g. “St Elsewhere Hospital, Radiology”.",
     )
     org_type = forms.ChoiceField(label="Type", choices=OrganisationType.choices)
@@ -48,12 +55,14 @@ class OrganisationForm(forms.Form):
         label="Beds",
         required=False,
         min_value=0,
+        max_value=BEDS_MAX,
         help_text="Leave blank for an imaging centre without beds. Used for size peer groups.",
     )
     annual_exams = forms.IntegerField(
         label="Annual imaging exams",
         required=False,
         min_value=0,
+        max_value=ANNUAL_EXAMS_MAX,
         help_text="Imaging examinations per year, all modalities, approximate. Used for size "
         "peer groups.",
     )
@@ -137,9 +146,10 @@ class PasswordPairMixin(forms.Form):
 class AccountForm(PasswordPairMixin):
     """The first admin's account, at sign-up."""
 
-    full_name = forms.CharField(label="Your name", max_length=150)
+    full_name = forms.CharField(label="Your name", max_length=150, validators=[validate_plain_text])
     email = forms.EmailField(
         label="Your e-mail address",
+        max_length=EMAIL_MAX_LENGTH,
         help_text="You sign in with this address; password resets are sent to it.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -168,7 +178,7 @@ class AccountForm(PasswordPairMixin):
 class InvitedAccountForm(PasswordPairMixin):
     """A new user's account when accepting an invitation; the address is the invited one."""
 
-    full_name = forms.CharField(label="Your name", max_length=150)
+    full_name = forms.CharField(label="Your name", max_length=150, validators=[validate_plain_text])
     field_order = ("full_name", "password1", "password2")
 
     def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
@@ -188,6 +198,7 @@ class InvitedAccountForm(PasswordPairMixin):
 class InvitationForm(forms.Form):
     email = forms.EmailField(
         label="Colleague's e-mail address",
+        max_length=EMAIL_MAX_LENGTH,
         help_text="They receive a link to join; it works for a limited number of days.",
     )
     role = forms.ChoiceField(

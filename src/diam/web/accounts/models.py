@@ -6,11 +6,18 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django_countries.fields import CountryField
 
 from diam.regions import REGIONS, UNKNOWN_REGION, region_for
+from diam.web.core.validators import (
+    ANNUAL_EXAMS_MAX,
+    BEDS_MAX,
+    EMAIL_MAX_LENGTH,
+    validate_plain_text,
+)
 
 
 class UserManager(BaseUserManager["User"]):
@@ -40,8 +47,8 @@ class ProgrammeRole(models.TextChoices):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person; signs in with an e-mail address."""
 
-    email = models.EmailField(unique=True)
-    name = models.CharField(max_length=150)
+    email = models.EmailField(unique=True, max_length=EMAIL_MAX_LENGTH)
+    name = models.CharField(max_length=150, validators=[validate_plain_text])
     programme_role = models.CharField(
         max_length=20, choices=ProgrammeRole.choices, blank=True, default=ProgrammeRole.NONE
     )
@@ -97,7 +104,7 @@ def validate_service_areas(value: Any) -> None:
 class Organisation(models.Model):
     """A hospital, imaging centre or network that assesses itself."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_plain_text])
     org_type = models.CharField(
         "type", max_length=20, choices=OrganisationType.choices, default=OrganisationType.HOSPITAL
     )
@@ -108,8 +115,15 @@ class Organisation(models.Model):
         choices=[(r, r) for r in (*REGIONS, UNKNOWN_REGION)],
         help_text="Derived from the country unless set; used to form benchmark peer groups.",
     )
-    beds = models.PositiveIntegerField(null=True, blank=True)
-    annual_exams = models.PositiveIntegerField("annual imaging exams", null=True, blank=True)
+    beds = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(BEDS_MAX)]
+    )
+    annual_exams = models.PositiveIntegerField(
+        "annual imaging exams",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(ANNUAL_EXAMS_MAX)],
+    )
     service_areas = models.JSONField(
         default=list,
         blank=True,
@@ -181,7 +195,7 @@ class Invitation(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="invitations"
     )
-    email = models.EmailField()
+    email = models.EmailField(max_length=EMAIL_MAX_LENGTH)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CONTRIBUTOR)
     invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -7,7 +7,10 @@ exceptions into form errors or messages.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -18,6 +21,7 @@ from django.utils import timezone
 
 from diam.web.accounts import emails
 from diam.web.accounts.models import Invitation, Membership, Organisation, Role, User
+from diam.web.audit.services import audit_record
 
 INVITATION_SALT = "diam.invitation"
 
@@ -129,28 +133,84 @@ def organisation_register(
     membership = Membership.objects.create(user=admin, organisation=organisation, role=Role.ADMIN)
     # A self sign-up never counts in a benchmark before a programme admin verifies it.
     verification_request(organisation=organisation, reason="sign-up", user=admin)
+    audit_record(
+        action="organisation.registered",
+        actor=admin,
+        organisation=organisation,
+        target=organisation,
+        summary=f"{organisation.name} registered; {admin.email} is its admin",
+        detail=_settings_of(organisation),
+    )
     return membership
+
+
+class SettingsConflict(ValueError):
+    """The organisation's settings changed since the form was loaded; nothing was saved."""
+
+
+def _settings_of(organisation: Organisation) -> dict[str, Any]:
+    return {
+        "name": organisation.name,
+        "org_type": organisation.org_type,
+        "country": str(organisation.country.code) if organisation.country else "",
+        "region": organisation.region,
+        "beds": organisation.beds,
+        "annual_exams": organisation.annual_exams,
+        "service_areas": list(organisation.service_areas),
+        "benchmarking_consent": organisation.benchmarking_consent,
+    }
+
+
+def organisation_state(*, organisation: Organisation) -> str:
+    """A fingerprint of the organisation's settings: the settings form's "version"."""
+    text = json.dumps(_settings_of(organisation), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @transaction.atomic
 def organisation_update(
-    *, organisation: Organisation, details: OrganisationDetails
+    *,
+    organisation: Organisation,
+    details: OrganisationDetails,
+    expected_state: str | None = None,
+    actor: User | None = None,
 ) -> Organisation:
     """Save what the admin stated about the organisation.
 
-    Its benchmark rows follow (consent, country, region, type and size are peer attributes);
+    With `expected_state` (from `organisation_state` when the form was drawn), raises
+    `SettingsConflict` and saves nothing when someone saved other settings meanwhile. Its
+    benchmark rows follow (consent, country, region, type and size are peer attributes);
     a change of name, country, region or type needs a new verification before the organisation
     counts again (diam.web.verification).
     """
     from diam.web.benchmarks.services import benchmark_organisation_refresh
     from diam.web.verification.services import identity_of, verification_after_update
 
-    before = identity_of(organisation)
+    current = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if expected_state is not None and organisation_state(organisation=current) != expected_state:
+        raise SettingsConflict(
+            "Someone saved other settings for this organisation since you opened this page, "
+            "so yours were not saved. The form now shows the current settings; make your "
+            "changes again and save."
+        )
+    before = _settings_of(current)
+    identity_before = identity_of(current)
     _apply_details(organisation, details)
     organisation.full_clean()
     organisation.save()
-    if verification_after_update(organisation=organisation, before=before) is None:
+    if verification_after_update(organisation=organisation, before=identity_before) is None:
         benchmark_organisation_refresh(organisation=organisation)
+    after = _settings_of(organisation)
+    changed = {k: {"old": before[k], "new": after[k]} for k in after if before[k] != after[k]}
+    if changed:
+        audit_record(
+            action="organisation.settings_changed",
+            actor=actor,
+            organisation=organisation,
+            target=organisation,
+            summary="Settings changed: " + ", ".join(changed),
+            detail=changed,
+        )
     return organisation
 
 
@@ -162,7 +222,9 @@ def _admins_locked(organisation: Organisation) -> list[Membership]:
 
 
 @transaction.atomic
-def membership_change_role(*, membership: Membership, role: str) -> Membership:
+def membership_change_role(
+    *, membership: Membership, role: str, actor: User | None = None
+) -> Membership:
     """Give a member another role; raises LastAdmin rather than demote the only admin."""
     if role not in Role.values:
         raise ValueError(f"Unknown role {role!r}")
@@ -170,8 +232,18 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
     membership.refresh_from_db()
     if membership.role == Role.ADMIN and role != Role.ADMIN and len(admins) <= 1:
         raise LastAdmin(membership.organisation)
+    old = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
+    if old != role:
+        audit_record(
+            action="membership.role_changed",
+            actor=actor,
+            organisation=membership.organisation_id,
+            target=membership,
+            summary=f"{membership.user.email}: {Role(old).label} → {Role(role).label}",
+            detail={"user": membership.user.email, "old": old, "new": role},
+        )
     return membership
 
 
@@ -179,7 +251,7 @@ def _is_only_admin(membership: Membership, admin_count: int) -> bool:
     return membership.role == Role.ADMIN and admin_count <= 1
 
 
-def _membership_end(membership: Membership) -> None:
+def _membership_end(membership: Membership, actor: User | None = None) -> None:
     """Delete a membership and the member's section assignments in its organisation.
 
     Raises LastAdmin for the only admin. Answers, their history and evidence stay: they are the
@@ -199,13 +271,23 @@ def _membership_end(membership: Membership) -> None:
     SectionAssignment.objects.filter(
         user_id=membership.user_id, assessment__organisation_id=membership.organisation_id
     ).delete()
+    email, role = membership.user.email, membership.role
+    leaving = actor is None or actor.pk == membership.user_id
+    audit_record(
+        action="membership.left" if leaving else "membership.removed",
+        actor=actor or membership.user,
+        organisation=membership.organisation_id,
+        target=membership,
+        summary=f"{email} ({Role(role).label}) " + ("left" if leaving else "was removed"),
+        detail={"user": email, "role": role},
+    )
     membership.delete()
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership) -> None:
+def membership_remove(*, membership: Membership, actor: User | None = None) -> None:
     """Remove a member from the organisation; raises LastAdmin for the only admin."""
-    _membership_end(membership)
+    _membership_end(membership, actor)
 
 
 def _last_admin_leaving(organisation: Organisation) -> LastAdmin:
@@ -272,18 +354,34 @@ def invitation_create(
     )
     # Sent inside the transaction, as its last step: if the mail server refuses, the
     # invitation is rolled back (nobody could use it) and the error reaches the admin.
+    audit_record(
+        action="invitation.sent",
+        actor=invited_by,
+        organisation=organisation,
+        target=invitation,
+        summary=f"{email} invited as {Role(role).label}",
+        detail={"email": email, "role": role},
+    )
     emails.send_invitation(invitation=invitation, url=invitation_url(invitation=invitation))
     return invitation
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation) -> Invitation:
+def invitation_revoke(*, invitation: Invitation, actor: User | None = None) -> Invitation:
     """Make an open invitation's link stop working; raises InvitationClosed if not open."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open:
         raise InvitationClosed("This invitation was already used or revoked.")
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
+    audit_record(
+        action="invitation.revoked",
+        actor=actor,
+        organisation=invitation.organisation_id,
+        target=invitation,
+        summary=f"Invitation of {invitation.email} revoked",
+        detail={"email": invitation.email},
+    )
     return invitation
 
 
@@ -323,4 +421,12 @@ def invitation_accept(
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit_record(
+        action="invitation.accepted",
+        actor=user,
+        organisation=organisation,
+        target=membership,
+        summary=f"{user.email} joined as {membership.get_role_display()}",
+        detail={"email": user.email, "role": membership.role},
+    )
     return membership

@@ -35,8 +35,13 @@ from diam.web.accounts.forms import (
     RoleForm,
 )
 from diam.web.accounts.models import Invitation, Membership, Organisation, Role, User
+from diam.web.audit.services import audit_record
+from diam.web.security.signin import password_reset_record, password_reset_refusal
 
 logger = logging.getLogger(__name__)
+
+# Signing in right after creating an account (no password check to throttle).
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def organisation_url(organisation_id: int) -> str:
@@ -83,7 +88,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             account_form.add_error("password1", error)
         else:
             if account_form is not None:
-                login(request, membership.user)
+                login(request, membership.user, backend=MODEL_BACKEND)
             messages.success(
                 request,
                 f"{membership.organisation.name} is registered and you are its admin. "
@@ -94,6 +99,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/signup.html",
         {"org_form": org_form, "account_form": account_form},
+        status=422 if request.method == "POST" else 200,  # here after a POST: nothing saved
     )
 
 
@@ -102,7 +108,16 @@ def signup(request: HttpRequest) -> HttpResponse:
 # first in INSTALLED_APPS and would otherwise replace ours.
 
 
-class LoginView(auth_views.LoginView):
+class InvalidFormStatus:
+    """A form posted with errors answers 422 (nothing was done), not 200."""
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response: HttpResponse = super().form_invalid(form)  # type: ignore[misc]
+        response.status_code = 422
+        return response
+
+
+class LoginView(InvalidFormStatus, auth_views.LoginView):
     authentication_form = EmailAuthenticationForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
@@ -112,7 +127,7 @@ class LogoutView(auth_views.LogoutView):
     """POST only (Django refuses GET with 405), so a link or image cannot sign anyone out."""
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(InvalidFormStatus, auth_views.PasswordResetView):
     template_name = "registration/password_reset_request.html"
     email_template_name = "registration/reset_email.txt"
     html_email_template_name = "registration/reset_email.html"
@@ -124,23 +139,60 @@ class PasswordResetView(auth_views.PasswordResetView):
         # Links use the configured SITE_URL, never the request's Host header.
         return {"site_url": settings.SITE_URL.rstrip("/")}
 
+    def form_valid(self, form: Any) -> HttpResponse:
+        """Send the e-mail unless this address or client asked too often (429, saying why).
+
+        Counted whether or not the address has an account, so the answer tells nobody which
+        addresses are registered."""
+        email = form.cleaned_data["email"]
+        refusal = password_reset_refusal(request=self.request, email=email)
+        if refusal:
+            return render(
+                self.request,
+                "429.html",
+                {"code": 429, "title": "Too many password-reset requests", "message": refusal},
+                status=429,
+            )
+        password_reset_record(request=self.request, email=email)
+        return super().form_valid(form)
+
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "registration/password_reset_sent.html"
 
 
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(InvalidFormStatus, auth_views.PasswordResetConfirmView):
     template_name = "registration/password_reset_new.html"
     success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        audit_record(
+            action="auth.password_reset",
+            actor=form.user,
+            summary="Password set through a reset link",
+            request=self.request,
+        )
+        return response
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "registration/password_reset_finished.html"
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
+class PasswordChangeView(InvalidFormStatus, auth_views.PasswordChangeView):
     template_name = "registration/password_change.html"
     success_url = reverse_lazy("password_change_done")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        audit_record(
+            action="auth.password_changed",
+            actor=self.request.user,
+            summary="Password changed",
+            request=self.request,
+        )
+        return response
 
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
@@ -226,7 +278,7 @@ def member_invite(request: HttpRequest, organisation_id: int) -> HttpResponse:
             )
             return redirect("members", organisation_id=organisation.pk)
     return _members_page(
-        request, organisation=organisation, membership=membership, invite_form=form
+        request, organisation=organisation, membership=membership, invite_form=form, status=422
     )
 
 
@@ -250,7 +302,9 @@ def member_role(request: HttpRequest, organisation_id: int, membership_id: int) 
         messages.error(request, "Choose one of the roles listed.")
     else:
         try:
-            services.membership_change_role(membership=target, role=form.cleaned_data["role"])
+            services.membership_change_role(
+                membership=target, role=form.cleaned_data["role"], actor=_user(request)
+            )
         except services.LastAdmin as error:
             messages.error(request, str(error))
         else:
@@ -280,7 +334,7 @@ def member_remove(request: HttpRequest, organisation_id: int, membership_id: int
             },
         )
     try:
-        services.membership_remove(membership=target)
+        services.membership_remove(membership=target, actor=_user(request))
     except services.LastAdmin as error:
         messages.error(request, str(error))
         return redirect("members", organisation_id=organisation.pk)
@@ -325,7 +379,7 @@ def invitation_revoke(
     )
     invitation = get_object_or_404(Invitation, pk=invitation_id, organisation=organisation)
     try:
-        services.invitation_revoke(invitation=invitation)
+        services.invitation_revoke(invitation=invitation, actor=_user(request))
     except services.InvitationClosed as error:
         messages.error(request, str(error))
     else:
@@ -418,7 +472,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                     membership = services.invitation_accept(
                         invitation=invitation, account=form.account()
                     )
-                    login(request, membership.user)
+                    login(request, membership.user, backend=MODEL_BACKEND)
                 else:
                     membership = services.invitation_accept(invitation=invitation, user=user)
             except services.InvitationClosed:
@@ -464,12 +518,27 @@ def organisation_settings(request: HttpRequest, organisation_id: int) -> HttpRes
     organisation, membership = organisation_get_for_user(
         user=_user(request), organisation_id=organisation_id, need="admin"
     )
+    status = 200
     if request.method == "POST":
         form = OrganisationForm(request.POST)
         if form.is_valid():
-            services.organisation_update(organisation=organisation, details=form.details())
-            messages.success(request, "The organisation's settings were saved.")
-            return redirect("organisation_settings", organisation_id=organisation.pk)
+            try:
+                services.organisation_update(
+                    organisation=organisation,
+                    details=form.details(),
+                    expected_state=request.POST.get("state", ""),
+                    actor=_user(request),
+                )
+            except services.SettingsConflict as error:
+                organisation.refresh_from_db()
+                messages.error(request, str(error))
+                form = OrganisationForm(initial=OrganisationForm.initial_for(organisation))
+                status = 409
+            else:
+                messages.success(request, "The organisation's settings were saved.")
+                return redirect("organisation_settings", organisation_id=organisation.pk)
+        else:
+            status = 422
     else:
         form = OrganisationForm(initial=OrganisationForm.initial_for(organisation))
     return render(
@@ -480,5 +549,9 @@ def organisation_settings(request: HttpRequest, organisation_id: int) -> HttpRes
             "membership": membership,
             "form": form,
             "derived_region": region_for(str(organisation.country.code)),
+            "state": request.POST.get("state")
+            if status == 422
+            else services.organisation_state(organisation=organisation),
         },
+        status=status,
     )

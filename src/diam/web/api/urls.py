@@ -10,9 +10,9 @@ urlpatterns = [
     path("api/", api.urls),
     # Anything else under /api/ answers in JSON too (not an OpenAPI operation: see the test).
     path("api/<path:rest>", views.api_not_found, name="api_not_found"),
-    path("o/<int:organisation_id>/tokens/", views.tokens, name="api_tokens"),
+    path("o/<id:organisation_id>/tokens/", views.tokens, name="api_tokens"),
     path(
-        "o/<int:organisation_id>/tokens/<int:token_id>/revoke/",
+        "o/<id:organisation_id>/tokens/<id:token_id>/revoke/",
         views.token_revoke_view,
         name="api_token_revoke",
     ),

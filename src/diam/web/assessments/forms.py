@@ -12,6 +12,8 @@ from typing import Any
 from django import forms
 
 from diam.model.schema import AnswerType, Criterion
+from diam.scoring.answers import COMMENT_MAX_LENGTH, JUSTIFICATION_MAX_LENGTH
+from diam.web.core.validators import validate_plain_text
 
 _YES_NO = {"yes": True, "no": False, "true": True, "false": False}
 
@@ -44,10 +46,11 @@ class AnswerForm(forms.Form):
 
     value = forms.CharField(required=False, strip=True, max_length=200)
     na = forms.BooleanField(required=False)
-    justification = forms.CharField(required=False, strip=True, max_length=2000)
-    comment = forms.CharField(required=False, strip=True, max_length=5000)
+    justification = forms.CharField(required=False, strip=True, max_length=JUSTIFICATION_MAX_LENGTH)
+    comment = forms.CharField(required=False, strip=True, max_length=COMMENT_MAX_LENGTH)
     version = forms.IntegerField(
         min_value=0,
+        max_value=2**31 - 1,  # Answer.version's column on every database
         error_messages={"required": "This form is out of date; reload the page and try again."},
     )
 
@@ -69,6 +72,7 @@ class ReopenForm(forms.Form):
     reason = forms.CharField(
         label="Why are you reopening this assessment?",
         max_length=2000,
+        validators=[validate_plain_text],
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Kept in the assessment's history, with your name and the time.",
         error_messages={
@@ -82,6 +86,7 @@ class NewAssessmentForm(forms.Form):
         label="Title",
         required=False,
         max_length=120,
+        validators=[validate_plain_text],
         help_text="Optional; defaults to 'Assessment <month year>'.",
     )
 

@@ -14,6 +14,7 @@ from django.db import models
 
 from diam.scoring.answers import AnswerValue, NotApplicable
 from diam.web.accounts.models import Organisation
+from diam.web.core.validators import validate_plain_text
 
 
 class Status(models.TextChoices):
@@ -28,7 +29,7 @@ class Assessment(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="assessments"
     )
-    title = models.CharField(max_length=120)
+    title = models.CharField(max_length=120, validators=[validate_plain_text])
     model_id = models.CharField(max_length=60)
     model_version = models.CharField(max_length=20)
     model_hash = models.CharField(max_length=64, help_text="Model content the answers were for.")

@@ -6,6 +6,7 @@ promises or nothing (bad input raises before any write).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from diam.scoring.answers import AnswerValue, InvalidValue, NotApplicable, parse
 from diam.scoring.context import Context
 from diam.scoring.engine import score
 from diam.scoring.result import Result
+from diam.text import control_characters
 from diam.web.accounts.models import Organisation, User
 from diam.web.assessments.models import (
     Answer,
@@ -34,6 +36,7 @@ from diam.web.assessments.models import (
     Evidence,
     SectionAssignment,
     Status,
+    display_value,
 )
 from diam.web.audit.services import audit_record
 
@@ -112,6 +115,13 @@ def assessment_create(
         created_by=user,
     )
     AssessmentEvent.objects.create(assessment=assessment, kind=EventKind.CREATED, user=user)
+    audit_record(
+        action="assessment.created",
+        actor=user,
+        organisation=organisation,
+        target=assessment,
+        summary=f"Started {assessment.title} ({model.id} {model.version})",
+    )
     return assessment
 
 
@@ -219,11 +229,13 @@ def assessment_start_from(
 
 
 def _raw_for_core(*, value: Any, na: bool, justification: str, comment: str) -> dict[str, Any]:
-    raw: dict[str, Any] = {"comment": comment or None}
+    """The answer as an answers-file entry, so `parse_answer` decides as it does for the CLI
+    and the API: N/A together with a value is refused, not silently reduced to N/A."""
+    raw: dict[str, Any] = {"comment": comment or None, "value": value}
     if na:
         raw.update(na=True, justification=justification)
-    else:
-        raw["value"] = value
+    elif justification:
+        raw["justification"] = justification
     return raw
 
 
@@ -312,7 +324,7 @@ def answer_save_with_values(
             assessment
             if lock_held
             else Assessment.objects.select_for_update()
-            .only("title", "status", "model_id", "model_version")
+            .only("title", "status", "model_id", "model_version", "organisation_id")
             .get(pk=assessment.pk)
         )
         return _answer_save(
@@ -388,6 +400,17 @@ def _answer_save(
         answer.save(update_fields=_ANSWER_FIELDS)
     if new != old:
         AnswerChange.objects.create(answer=answer, changed_by=user, old=old, new=new)
+    audit_record(
+        action="answer.changed" if new != old else "answer.confirmed",
+        actor=user,
+        organisation=locked.organisation_id,
+        target=answer,
+        summary=f"{criterion_id}: {display_value(old['value'], old['na'])} → "
+        f"{display_value(new['value'], new['na'])}"
+        if new != old
+        else f"{criterion_id}: carried answer confirmed",
+        detail={"assessment": locked.pk, "criterion": criterion_id, "old": old, "new": new},
+    )
     return SavedAnswer(answer, before)
 
 
@@ -469,6 +492,14 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
     locked.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
     assessment_rescore(assessment=locked)  # submitted now: also refreshes the benchmark row
     AssessmentEvent.objects.create(assessment=locked, kind=EventKind.SUBMITTED, user=user)
+    audit_record(
+        action="assessment.submitted",
+        actor=user,
+        organisation=locked.organisation_id,
+        target=locked,
+        summary=f"Submitted {locked.title}: stage {locked.stage}",
+        detail={"stage": locked.stage, "completeness": locked.completeness},
+    )
     _report_files_refresh(locked)  # last: the files show the refreshed benchmark release
     return locked
 
@@ -492,6 +523,14 @@ def assessment_reopen(*, assessment: Assessment, user: User, reason: str) -> Ass
     _report_files_refresh(locked)
     AssessmentEvent.objects.create(
         assessment=locked, kind=EventKind.REOPENED, user=user, reason=reason
+    )
+    audit_record(
+        action="assessment.reopened",
+        actor=user,
+        organisation=locked.organisation_id,
+        target=locked,
+        summary=f"Reopened {locked.title}: {reason[:200]}",
+        detail={"reason": reason},
     )
     return locked
 
@@ -523,7 +562,8 @@ _SIGNATURES: tuple[tuple[bytes, str, tuple[str, ...]], ...] = (
 _TEXT_EXTENSIONS = (".txt", ".csv")
 
 
-def _sniff(head: bytes, name: str) -> str:
+def _sniff(head: bytes, name: str, *, whole: bool) -> str:
+    """The content type of an upload from its first bytes; `whole` when `head` is the file."""
     lower = name.lower()
     for magic, content_type, extensions in _SIGNATURES:
         if head.startswith(magic):
@@ -533,11 +573,10 @@ def _sniff(head: bytes, name: str) -> str:
     if lower.endswith(_TEXT_EXTENSIONS):
         try:
             head.decode("utf-8")
-        except UnicodeDecodeError:
-            # A cut multi-byte character at the end of the sample is fine.
-            try:
-                head[:-4].decode("utf-8")
-            except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
+            # A multi-byte character cut by the end of the sample is fine; anything else, and
+            # anything in a file the sample holds whole, is not UTF-8.
+            if whole or exc.start < len(head) - 3 or exc.reason != "unexpected end of data":
                 raise EvidenceRejected(f"{name}: not a UTF-8 text file.") from None
         if b"\x00" in head:
             raise EvidenceRejected(f"{name}: not a text file.")
@@ -547,10 +586,29 @@ def _sniff(head: bytes, name: str) -> str:
     )
 
 
-def evidence_content_type(head: bytes, name: str) -> str:
+_SNIFF_BYTES = 2048
+EVIDENCE_NAME_MAX_LENGTH = 200  # Evidence.original_name
+
+
+def evidence_name(raw: str) -> str:
+    """The label kept for an uploaded file: its base name (no directories, whichever slash),
+    without control characters, shortened in the middle so its extension survives."""
+    name = raw.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if not control_characters(ch)).strip().lstrip(".")
+    if not name:
+        return "evidence"
+    if len(name) > EVIDENCE_NAME_MAX_LENGTH:
+        stem, dot, ext = name.rpartition(".")
+        tail = dot + ext if dot and len(ext) <= 10 else ""
+        name = name[: EVIDENCE_NAME_MAX_LENGTH - len(tail) - 1] + "…" + tail
+    return name
+
+
+def evidence_content_type(head: bytes, name: str, *, whole: bool = False) -> str:
     """The accepted content type of a file from its first bytes and name (the same rules as an
-    upload); raises `EvidenceRejected` for a type that is not accepted."""
-    return _sniff(head, name)
+    upload; `whole` when `head` is the whole file); raises `EvidenceRejected` for a type that
+    is not accepted."""
+    return _sniff(head, name, whole=whole)
 
 
 ACCEPTED_EVIDENCE = ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.pptx,.odt,.ods,.txt,.csv"
@@ -577,16 +635,16 @@ def evidence_store(
     (`evidence_add` for drafts; the validation app's evidence request for one criterion of a
     submitted assessment). Raises `EvidenceRejected` before anything is written.
     """
-    name = (upload.name or "evidence").rsplit("/", 1)[-1][:200]
+    name = evidence_name(upload.name or "")
     limit = settings.EVIDENCE_MAX_BYTES
     if upload.size is None or upload.size > limit:
         raise EvidenceRejected(
             f"{name}: {(upload.size or 0) / 1_048_576:.1f} MB is over the "
             f"{limit / 1_048_576:.0f} MB limit."
         )
-    head = upload.read(2048)
+    head = upload.read(_SNIFF_BYTES)
     upload.seek(0)
-    content_type = _sniff(head, name)
+    content_type = _sniff(head, name, whole=upload.size <= _SNIFF_BYTES)
     answer, _ = Answer.objects.get_or_create(assessment=assessment, criterion_id=criterion_id)
     evidence = Evidence(
         answer=answer,
@@ -598,6 +656,14 @@ def evidence_store(
     )
     evidence.file.save(evidence.token, upload, save=False)
     evidence.save()
+    audit_record(
+        action="evidence.added",
+        actor=user,
+        organisation=assessment.organisation_id,
+        target=evidence,
+        summary=f"{criterion_id}: {name} ({upload.size:,} bytes)",
+        detail={"assessment": assessment.pk, "criterion": criterion_id, "name": name},
+    )
     return evidence
 
 
@@ -608,7 +674,11 @@ def evidence_remove(*, assessment: Assessment, token: str, user: User) -> Eviden
     Raises `AssessmentLocked` after submission and `Evidence.DoesNotExist` when `token` is not
     one of this assessment's files. The returned evidence is no longer saved (no primary key).
     """
-    locked = Assessment.objects.select_for_update().only("title", "status").get(pk=assessment.pk)
+    locked = (
+        Assessment.objects.select_for_update()
+        .only("title", "status", "organisation_id")
+        .get(pk=assessment.pk)
+    )
     if locked.is_locked:
         raise AssessmentLocked(f"{locked.title} is {locked.get_status_display().lower()}.")
     evidence = Evidence.objects.select_related("answer").get(token=token, answer__assessment=locked)
@@ -623,6 +693,14 @@ def evidence_remove(*, assessment: Assessment, token: str, user: User) -> Eviden
         user=user,
         reason=f"{evidence.answer.criterion_id}: {evidence.original_name}",
     )
+    audit_record(
+        action="evidence.removed",
+        actor=user,
+        organisation=locked.organisation_id,
+        target=evidence.answer,
+        summary=f"{evidence.answer.criterion_id}: {evidence.original_name}",
+        detail={"assessment": locked.pk, "token": token, "name": evidence.original_name},
+    )
     # The file goes only once the removal is committed, so a rollback never leaves a row whose
     # file is lost. robust: the row is already gone by then; a file that cannot be deleted is
     # an orphan to log, not an error to show the user for a removal that happened.
@@ -631,18 +709,55 @@ def evidence_remove(*, assessment: Assessment, token: str, user: User) -> Eviden
     return evidence
 
 
+class AssignmentConflict(Exception):
+    """Someone saved the assignments since the form was loaded; nothing was saved."""
+
+
+def assignments_state(*, assessment: Assessment) -> str:
+    """A fingerprint of who is assigned to what: the assignment form's "version"."""
+    pairs = sorted(
+        SectionAssignment.objects.filter(assessment=assessment).values_list("focus_area", "user_id")
+    )
+    return hashlib.sha256(repr(pairs).encode()).hexdigest()[:16]
+
+
 @transaction.atomic
 def sections_assign(
-    *, assessment: Assessment, assignments: dict[str, list[User]]
+    *,
+    assessment: Assessment,
+    assignments: dict[str, list[User]],
+    expected_state: str | None = None,
+    user: User | None = None,
 ) -> list[SectionAssignment]:
     """Replace the assignments of every focus area at once (the assignment table's save).
 
-    Focus areas missing from `assignments` end up with nobody assigned.
+    Focus areas missing from `assignments` end up with nobody assigned. With `expected_state`
+    (from `assignments_state` when the form was drawn), raises `AssignmentConflict` and saves
+    nothing when someone changed the assignments meanwhile: never last-write-wins.
     """
+    locked = Assessment.objects.select_for_update().only("title", "status").get(pk=assessment.pk)
+    if locked.status == Status.VALIDATED:  # before any other refusal: nothing of it changes
+        raise AssessmentLocked(f"{locked.title} is validated; nothing of it can change.")
+    if expected_state is not None and assignments_state(assessment=assessment) != expected_state:
+        raise AssignmentConflict(
+            "Someone changed the section assignments since you opened this page, so yours "
+            "were not saved. The table now shows the current assignments; make your changes "
+            "again and save."
+        )
     model = model_for(assessment)
     created: list[SectionAssignment] = []
     for fa in model.manifest.focus_areas:
         created += section_assign(
             assessment=assessment, focus_area=fa.code, users=assignments.get(fa.code, [])
         )
+    audit_record(
+        action="assessment.assignments_changed",
+        actor=user,
+        organisation=assessment.organisation_id,
+        target=assessment,
+        summary=f"Section assignments of {assessment.title} saved",
+        detail={
+            code: sorted(u.email for u in users) for code, users in assignments.items() if users
+        },
+    )
     return created

@@ -32,18 +32,21 @@ from diam.web.assessments.services import (
     ACCEPTED_EVIDENCE,
     AnswerConflict,
     AssessmentLocked,
+    AssignmentConflict,
     EvidenceRejected,
     answer_save_with_values,
     assessment_context,
     assessment_create,
     assessment_reopen,
     assessment_submit,
+    assignments_state,
     evidence_add,
     evidence_remove,
     model_for,
     sections_assign,
 )
 from diam.web.assessments.upgrade import upgrade_version
+from diam.web.audit.services import audit_record
 
 # Multipart framing and the CSRF field add a little to a file's size; a request larger than
 # the evidence limit plus this is refused from its Content-Length, before the body is read.
@@ -99,6 +102,16 @@ def organisation_dashboard(request: HttpRequest, organisation_id: int) -> HttpRe
     organisation, membership = organisation_get_for_user(
         user=_user(request), organisation_id=organisation_id
     )
+    return _dashboard(request, organisation, membership, NewAssessmentForm())
+
+
+def _dashboard(
+    request: HttpRequest,
+    organisation: Any,
+    membership: Membership,
+    form: NewAssessmentForm,
+    status: int = 200,
+) -> HttpResponse:
     return render(
         request,
         "assessments/organisation.html",
@@ -106,25 +119,27 @@ def organisation_dashboard(request: HttpRequest, organisation_id: int) -> HttpRe
             "organisation": organisation,
             "membership": membership,
             "rows": selectors.assessment_rows(organisation=organisation),
-            "form": NewAssessmentForm(),
+            "form": form,
             "members_url": _org_link("members", organisation.pk, f"/o/{organisation.pk}/members/"),
             "settings_url": _org_link(
                 "organisation_settings", organisation.pk, f"/o/{organisation.pk}/settings/"
             ),
         },
+        status=status,
     )
 
 
 @login_required
 @require_POST
 def assessment_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    organisation, _ = organisation_get_for_user(
+    organisation, membership = organisation_get_for_user(
         user=_user(request), organisation_id=organisation_id, need="admin"
     )
     form = NewAssessmentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "The title can have at most 120 characters; nothing was created.")
-        return redirect("organisation", organisation_id=organisation.pk)
+        problems = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        messages.error(request, f"The title was not accepted ({problems}) Nothing was created.")
+        return _dashboard(request, organisation, membership, form, status=422)
     title = form.cleaned_data["title"]
     assessment = assessment_create(organisation=organisation, user=_user(request), title=title)
     messages.success(request, f"{assessment.title} started. Answers are saved as you go.")
@@ -184,6 +199,8 @@ def _sentence(message: str) -> str:
 
 def _error_field(criterion: Criterion, message: str) -> str:
     """Which field an error from the core belongs next to."""
+    if message.startswith("the comment"):
+        return "comment"
     if "justification" in message:
         return "justification"
     if "N/A" in message:
@@ -352,7 +369,10 @@ def _invalid(
             )
             question.errors = errors
 
-    return _render_section(request, assessment, membership, criterion.focus_area, adjust=adjust)
+    # 422 as for htmx: the page shows the message, and the status says nothing was saved.
+    return _render_section(
+        request, assessment, membership, criterion.focus_area, adjust=adjust, status=422
+    )
 
 
 def _conflict(
@@ -554,6 +574,15 @@ def evidence_download(request: HttpRequest, assessment_id: int, token: str) -> F
         content_type=evidence.content_type,
     )
     response["Cache-Control"] = "private, no-store"
+    audit_record(
+        action="evidence.downloaded",
+        actor=_user(request),
+        organisation=assessment.organisation_id,
+        target=evidence,
+        summary=f"Downloaded evidence {evidence.original_name}",
+        detail={"assessment": assessment.pk, "name": evidence.original_name},
+        request=request,
+    )
     return response
 
 
@@ -602,20 +631,31 @@ def assign(request: HttpRequest, assessment_id: int) -> HttpResponse:
             for fa in model.manifest.focus_areas
         }
         try:
-            sections_assign(assessment=assessment, assignments=assignments)
+            sections_assign(
+                assessment=assessment,
+                assignments=assignments,
+                expected_state=request.POST.get("state", ""),
+                user=_user(request),
+            )
+        except AssignmentConflict as exc:
+            messages.error(request, str(exc))
+            status = 409
         except AssessmentLocked as exc:  # validated: nothing of it changes
             messages.error(request, str(exc))
+            return redirect("assessment_assign", assessment_id=assessment.pk)
         else:
             messages.success(request, "Section assignments saved.")
-        return redirect("assessment_assign", assessment_id=assessment.pk)
+            return redirect("assessment_assign", assessment_id=assessment.pk)
+    else:
+        status = 200
     matrix = selectors.assignment_matrix(assessment=assessment)
     rows = [
         (fa, [(m, m.user_id in matrix.get(fa.code, set())) for m in members])
         for fa in model.manifest.focus_areas
     ]
     context = _base_context(assessment, membership, "assign")
-    context.update(members=members, rows=rows)
-    return render(request, "assessments/assign.html", context)
+    context.update(members=members, rows=rows, state=assignments_state(assessment=assessment))
+    return render(request, "assessments/assign.html", context, status=status)
 
 
 @login_required
@@ -670,7 +710,8 @@ def reopen(request: HttpRequest, assessment_id: int) -> HttpResponse:
             return redirect("assessment", assessment_id=assessment.pk)
     context = _base_context(assessment, membership, "submit")
     context.update(form=form, events=selectors.assessment_events(assessment))
-    return render(request, "assessments/reopen.html", context, status=200)
+    status = 422 if request.method == "POST" else 200  # here after a POST: not reopened
+    return render(request, "assessments/reopen.html", context, status=status)
 
 
 # --- results ------------------------------------------------------------------------------------

@@ -3,12 +3,28 @@ inside its own transaction, so the record commits or rolls back with the action 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import models
 from django.http import HttpRequest
 
 from diam.web.audit.models import AuditEvent
+
+# The request being served, so services deep below a view record "from where" (client address,
+# user agent) without taking the request as an argument. Set by RequestLogMiddleware.
+_current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
+
+
+@contextmanager
+def request_bound(request: HttpRequest) -> Iterator[None]:
+    token = _current_request.set(request)
+    try:
+        yield
+    finally:
+        _current_request.reset(token)
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -30,15 +46,19 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event. `action` is a dotted verb such as `assessment.submitted`.
 
-    `actor` is the signed-in user (None for the system or an anonymous client), `target` the
-    object acted on; `request` adds the client's address and user agent.
+    `actor` is the signed-in user (None for the system or an anonymous client), `organisation`
+    an organisation or its id, `target` the object acted on; `request` (by default the request
+    being served) adds the client's address and user agent.
     """
     is_person = actor is not None and getattr(actor, "is_authenticated", False)
+    if request is None:
+        request = _current_request.get()
+    organisation_id = getattr(organisation, "pk", organisation)
     return AuditEvent.objects.create(
         action=action,
         actor=actor if is_person else None,
         actor_label=getattr(actor, "email", "") if is_person else "",
-        organisation=organisation,
+        organisation_id=organisation_id,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         summary=summary,

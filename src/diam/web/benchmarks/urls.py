@@ -4,7 +4,7 @@ from diam.web.benchmarks import views
 
 urlpatterns = [
     path(
-        "o/<int:organisation_id>/benchmarks/",
+        "o/<id:organisation_id>/benchmarks/",
         views.organisation_benchmarks,
         name="organisation_benchmarks",
     ),

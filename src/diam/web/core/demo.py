@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -65,6 +66,10 @@ class DemoSummary:
     organisations: int
     assessments: int
     logins: tuple[tuple[str, str, str], ...]  # (e-mail, password, what it is)
+    # The second factor of the demo logins whose role requires one (programme admin, validator):
+    # (e-mail, authenticator key, unused recovery codes), printed with the logins so the demo
+    # works without a phone.
+    second_factors: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
 
 def _user(email: str, name: str, **extra: object) -> User:
@@ -120,8 +125,8 @@ def demo_load(
     if Organisation.objects.filter(name=DEMO_ORGANISATION, is_demo=True).exists():
         for email, name, _ in DEMO_USERS:
             _user(email, name)
-        _user(*PROGRAMME_ADMIN)
-        _user(*VALIDATOR, programme_role=ProgrammeRole.VALIDATOR)
+        programme = _user(*PROGRAMME_ADMIN)
+        validator = _user(*VALIDATOR, programme_role=ProgrammeRole.VALIDATOR)
         benchmark_entries_rebuild()  # cheap; repairs rows of a database made before benchmarks
         benchmark_release_cut_if_due(population=Population.DEMO)
         return DemoSummary(
@@ -129,6 +134,7 @@ def demo_load(
             Organisation.objects.filter(is_demo=True).count(),
             Assessment.objects.filter(organisation__is_demo=True).count(),
             _logins(),
+            (_demo_second_factor(programme), _demo_second_factor(validator)),
         )
     rng = random.Random(seed)  # noqa: S311 - synthetic demo data, not security
     made = 0
@@ -136,13 +142,13 @@ def demo_load(
     with benchmark_refresh_paused():
         with transaction.atomic():
             _demo_organisation(model, rng)
-            _user(
+            programme = _user(
                 *PROGRAMME_ADMIN,
                 programme_role=ProgrammeRole.ADMIN,
                 is_staff=True,
                 is_superuser=True,
             )
-            _user(*VALIDATOR, programme_role=ProgrammeRole.VALIDATOR)
+            validator = _user(*VALIDATOR, programme_role=ProgrammeRole.VALIDATOR)
         batch = 200
         for start in range(0, organisations, batch):
             with transaction.atomic():
@@ -152,7 +158,33 @@ def demo_load(
     benchmark_entries_rebuild()
     # The demo organisations' own release (shown only in demo mode, labelled as demo data).
     benchmark_release_cut(population=Population.DEMO)
-    return DemoSummary(True, organisations + 1, made + 3, _logins())
+    return DemoSummary(
+        True,
+        organisations + 1,
+        made + 3,
+        _logins(),
+        (_demo_second_factor(programme), _demo_second_factor(validator)),
+    )
+
+
+def _demo_second_factor(user: User) -> tuple[str, str, tuple[str, ...]]:
+    """A demo login's e-mail, authenticator key and unused recovery codes (made once; new
+    codes only when all were used). Demo data only: real people enrol on first sign-in."""
+    from django_otp.plugins.otp_static.models import StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from diam.web.security.twofactor import recovery_codes_replace
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Demo authenticator", confirmed=True)
+    codes = tuple(
+        StaticToken.objects.filter(device__user=user).order_by("id").values_list("token", flat=True)
+    )
+    if not codes:
+        codes = tuple(recovery_codes_replace(user=user))
+    key = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return user.email, key, codes
 
 
 # The demo hospital's services: a university hospital without radionuclide therapy, with AI.

@@ -1,9 +1,10 @@
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from diam.paths import shipped_model
 from diam.web.accounts.access import memberships_of
+from diam.web.core.health import health_checks
 
 
 @require_GET
@@ -23,5 +24,18 @@ def about(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def healthz(request: HttpRequest) -> HttpResponse:
+def healthz_live(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process answers (no dependency checked; the benchmarks' hello-world)."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Readiness for load balancers: 200 when the database answers, every migration is
+    applied and the data directory is writable; 503 naming what failed otherwise."""
+    checks = health_checks()
+    ok = all(c["ok"] for c in checks.values())
+    response = JsonResponse({"status": "ok" if ok else "failing", "checks": checks})
+    response.status_code = 200 if ok else 503
+    response["Cache-Control"] = "no-store"
+    return response

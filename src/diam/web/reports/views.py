@@ -213,12 +213,18 @@ def _stream(
         content_type=kind.content_type,
     )
     audit_record(
-        action="export.report_downloaded",
+        action="export.downloaded",
         actor=request.user,
-        organisation=assessment.organisation,
+        organisation=assessment.organisation_id,
         target=assessment,
-        summary=f"Downloaded the {kind.label} of {assessment.title}",
-        detail={"kind": kind.name, "options": lookup.options_text, "file": row.key[:16]},
+        summary=f"Downloaded {filename}",
+        detail={
+            "file": filename,
+            "kind": kind.file_kind,
+            "format": kind.extension,
+            "options": lookup.options_text,
+            "stored": row.key[:16],
+        },
         request=request,
     )
     return response

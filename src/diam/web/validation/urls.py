@@ -5,38 +5,38 @@ from diam.web.validation.views import downloads, organisation, programme, public
 urlpatterns = [
     # The organisation
     path(
-        "a/<int:assessment_id>/validation/request/",
+        "a/<id:assessment_id>/validation/request/",
         organisation.request_new,
         name="validation_request",
     ),
     path(
-        "o/<int:organisation_id>/recognition/",
+        "o/<id:organisation_id>/recognition/",
         organisation.recognition,
         name="organisation_recognition",
     ),
     path("waiting/", organisation.waiting, name="waiting"),
     # One validation, for every party to it
-    path("validation/<int:validation_id>/", review.overview, name="validation"),
+    path("validation/<id:validation_id>/", review.overview, name="validation"),
     path(
-        "validation/<int:validation_id>/c/<str:criterion_id>/",
+        "validation/<id:validation_id>/c/<str:criterion_id>/",
         review.criterion,
         name="validation_criterion",
     ),
     path(
-        "validation/<int:validation_id>/evidence/<str:token>/",
+        "validation/<id:validation_id>/evidence/<str:token>/",
         review.evidence_file,
         name="validation_evidence",
     ),
-    path("validation/<int:validation_id>/visit/", review.visit, name="validation_visit"),
-    path("validation/<int:validation_id>/decide/", review.decide, name="validation_decide"),
-    path("validation/<int:validation_id>/withdraw/", review.withdraw, name="validation_withdraw"),
+    path("validation/<id:validation_id>/visit/", review.visit, name="validation_visit"),
+    path("validation/<id:validation_id>/decide/", review.decide, name="validation_decide"),
+    path("validation/<id:validation_id>/withdraw/", review.withdraw, name="validation_withdraw"),
     path(
-        "validation/<int:validation_id>/certificate.pdf",
+        "validation/<id:validation_id>/certificate.pdf",
         downloads.certificate,
         name="validation_certificate",
     ),
     path(
-        "validation/<int:validation_id>/credential.json",
+        "validation/<id:validation_id>/credential.json",
         downloads.credential,
         name="validation_credential",
     ),
@@ -44,17 +44,17 @@ urlpatterns = [
     path("programme/validations/", programme.queue, name="programme_validations"),
     path("programme/validators/", programme.validators, name="programme_validators"),
     path(
-        "programme/validators/<int:user_id>/revoke/",
+        "programme/validators/<id:user_id>/revoke/",
         programme.validator_remove,
         name="programme_validator_revoke",
     ),
-    path("validation/<int:validation_id>/assign/", programme.assign, name="validation_assign"),
+    path("validation/<id:validation_id>/assign/", programme.assign, name="validation_assign"),
     path(
-        "validation/<int:validation_id>/unassign/<int:user_id>/",
+        "validation/<id:validation_id>/unassign/<id:user_id>/",
         programme.unassign,
         name="validation_unassign",
     ),
-    path("validation/<int:validation_id>/revoke/", programme.revoke, name="validation_revoke"),
+    path("validation/<id:validation_id>/revoke/", programme.revoke, name="validation_revoke"),
     # Public
     path("registry/", public.registry, name="registry"),
     path("badge/<str:token>.svg", public.badge, name="badge"),

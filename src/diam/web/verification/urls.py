@@ -5,7 +5,7 @@ from diam.web.verification import views
 urlpatterns = [
     path("programme/verification/", views.verification_queue, name="verification_queue"),
     path(
-        "programme/verification/<int:organisation_id>/",
+        "programme/verification/<id:organisation_id>/",
         views.verification_detail,
         name="verification_detail",
     ),

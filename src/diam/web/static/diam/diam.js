@@ -1,0 +1,22 @@
+// The site's only script: loaded from a file so the Content-Security-Policy can forbid inline
+// script and eval. Every page works without it.
+(function () {
+  "use strict";
+  // Refusals (409 conflict, 413 too large, 422 invalid) carry the message to show in place.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if ([409, 413, 422].indexOf(event.detail.xhr.status) !== -1) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+  // Ticking "Not applicable" clears the answer's value, so N/A is never sent with a value
+  // (the server refuses both together, as the CLI and the API do).
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box || box.name !== "na" || !box.checked || !box.form) return;
+    box.form.querySelectorAll("input[name=value]").forEach(function (input) {
+      if (input.type === "radio") input.checked = false;
+      else input.value = "";
+    });
+  }, true);
+})();
