@@ -168,7 +168,7 @@ def import_(
     from diam.web.accounts.models import Membership, User
     from diam.web.assessments.models import Assessment
     from diam.web.assessments.services import AssessmentLocked
-    from diam.web.exchange.services import answers_apply, assessment_import
+    from diam.web.exchange.services import answers_apply, assessment_import, stated_services
 
     user = User.objects.filter(email=email.strip().lower(), is_active=True).first()
     if user is None:
@@ -204,6 +204,7 @@ def import_(
                 touched=imported.document.get("answers", {}),
                 user=user,
                 source=f"the command line ({KIND_LABELS[imported.kind]})",
+                services=stated_services(imported.document),
             )
             click.echo(
                 f"Applied to assessment {assessment.pk}: {len(result.changed)} answer(s) "

@@ -90,6 +90,8 @@ def answers_from_document(data: Any, *, resolve: Resolve = installed_model) -> I
         "model_version": model.version,
         "answers": dict(answers) if isinstance(answers, dict) else {},
     }
+    if isinstance(data.get("services"), dict):  # checked above by parse_answer_file
+        document["services"] = dict(data["services"])
     return Imported("answers", model, document, sheet)
 
 

@@ -1,7 +1,8 @@
 """The offline workbook (XLSX): fill in the survey in a spreadsheet, upload it back.
 
-One sheet of instructions, one sheet per focus area (a row per criterion: what it asks, how to
-answer, when it is met, and the cells to fill), a hidden sheet of drop-down lists and a very
+One sheet of instructions, a sheet for the service profile (a Yes/No drop-down per service of
+the model, when it has any), one sheet per focus area (a row per criterion: what it asks, how
+to answer, when it is met, and the cells to fill), a hidden sheet of drop-down lists and a very
 hidden sheet naming the model and version. Drop-downs for yes/no and choices, 0-100 for
 percentages, the number's range for numbers; every cell but the answer cells is locked and the
 sheets cannot be added, removed or renamed.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -51,6 +52,12 @@ FORMAT_VERSION = 1
 INSTRUCTIONS = "Instructions"
 LISTS = "Lists"
 META = "_diam"
+PROFILE = "Service profile"
+# Columns of the service-profile sheet: the service id the upload trusts (hidden and locked),
+# what is asked, what counts, and the Yes/No cell to fill.
+PROFILE_COLUMNS = (("id", 8), ("Service", 70), ("What counts", 55), ("Runs it?", 12))
+PROFILE_HEADER = tuple(title for title, _ in PROFILE_COLUMNS)
+COL_RUNS = 4
 DISCLAIMER = (
     "An open model inspired by the public description of DIAM; results are not official DIAM "
     "stages or certifications. Not affiliated with HIMSS or ESR."
@@ -93,7 +100,7 @@ def sheet_title(code: str, name: str, taken: set[str]) -> str:
     """`SI Image capture…`: at most 31 characters, none that spreadsheets forbid, unique."""
     clean = re.sub(r"[\[\]:*?/\\']", " ", f"{code} {name}")
     title = " ".join(clean.split())[:31].rstrip()
-    while title in taken or title in (INSTRUCTIONS, LISTS, META):
+    while title in taken or title in (INSTRUCTIONS, LISTS, META, PROFILE):
         title = (title[:28] + f" {len(taken)}")[:31]
     taken.add(title)
     return title
@@ -141,7 +148,13 @@ def _instructions(sheet: Any, model: Model, title: str, generated_at: datetime) 
         (f"Generated {generated_at:%Y-%m-%d %H:%M} UTC.", False),
         ("", False),
         ("How to fill it in", True),
-        ("1. Each focus area has its own sheet, one row per criterion.", False),
+        (
+            "1. First say in the 'Service profile' sheet which services the organisation runs "
+            "(Yes or No; leave a row empty if unsure): criteria about a service it does not run "
+            "are not applicable and not scored. Each focus area then has its own sheet, one row "
+            "per criterion.",
+            False,
+        ),
         (
             "2. Type or choose the answer in the yellow Answer column: Yes or No, an option "
             "from the drop-down, a percentage from 0 to 100, or a number in the unit shown.",
@@ -217,6 +230,10 @@ def build_workbook(
             list_ranges[criterion.id] = f"{quote_sheetname(LISTS)}!${letter}$2:${letter}${last}"
     lists.protection.sheet = True
 
+    if model.manifest.services:
+        services = sheet.context.services if sheet is not None else {}
+        _profile_sheet(book.create_sheet(PROFILE), model, services)
+
     taken: set[str] = set()
     for fa in model.manifest.focus_areas:
         ws = book.create_sheet(sheet_title(fa.code, fa.name, taken))
@@ -233,10 +250,10 @@ def build_workbook(
             ("model_version", model.version),
             ("model_hash", model.content_hash),
             ("generated_at", generated_at.isoformat(timespec="seconds")),
-            # The country and service profile decide which criteria apply: they go round
-            # with the answers (not edited in the workbook; the survey's profile page is).
+            # The country decides which law-bound criteria apply: it goes round with the
+            # answers (the organisation's settings page edits it, not the workbook). The
+            # service profile has its own sheet.
             ("country", sheet.context.country or "" if sheet is not None else ""),
-            ("services", _services_text(sheet)),
         ),
         start=1,
     ):
@@ -248,10 +265,57 @@ def build_workbook(
             cell.value = value
     meta.protection.sheet = True
     book.security = WorkbookProtection(lockStructure=True)
-    book.active = 1 if model.manifest.focus_areas else 0
+    # Open on the first sheet to fill in (the profile, or the first focus area).
+    visible = [i for i, ws in enumerate(book.worksheets) if ws.sheet_state == "visible"]
+    book.active = visible[1] if len(visible) > 1 else 0
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _header(ws: Any, columns: tuple[tuple[str, int], ...]) -> None:
+    bold = Font(bold=True, color="FFFFFF")
+    for col, (title, width) in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=col)
+        _text(cell, title)
+        cell.font = bold
+        cell.fill = HEADER_FILL
+        cell.alignment = WRAP
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.column_dimensions["A"].hidden = True
+
+
+def _protect(ws: Any) -> None:
+    ws.protection.sheet = True
+    # Allowed on the protected sheet: resizing rows and columns, selecting any cell.
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+
+
+def _profile_sheet(ws: Any, model: Model, services: Mapping[str, bool]) -> None:
+    """One row per service of the model with a Yes/No drop-down (empty: not stated)."""
+    _header(ws, PROFILE_COLUMNS)
+    ws.freeze_panes = "B2"
+    yes_no = _validation(
+        "list", formula1=f'"{YES},{NO}"', error="Choose Yes or No, or leave it empty."
+    )
+    for row, service in enumerate(model.manifest.services, start=2):
+        texts = (service.id, service.question, " ".join((service.guidance or "").split()))
+        for col, text in enumerate(texts, start=1):
+            cell = ws.cell(row=row, column=col)
+            _text(cell, " ".join(text.split()))
+            cell.alignment = WRAP
+        runs = ws.cell(row=row, column=COL_RUNS)
+        runs.protection = UNLOCKED
+        runs.fill = INPUT_FILL
+        if service.id in services:
+            _text(runs, YES if services[service.id] else NO)
+        yes_no.add(runs.coordinate)
+        ws.row_dimensions[row].height = 15 * max(
+            2, len(service.question) // 65 + 1, len(service.guidance or "") // 50 + 1
+        )
+    ws.add_data_validation(yes_no)
+    _protect(ws)
 
 
 def _focus_area_sheet(
@@ -262,15 +326,7 @@ def _focus_area_sheet(
     comments: dict[str, str],
     list_ranges: dict[str, str],
 ) -> None:
-    bold = Font(bold=True, color="FFFFFF")
-    for col, (title, width) in enumerate(COLUMNS, start=1):
-        cell = ws.cell(row=1, column=col)
-        _text(cell, title)
-        cell.font = bold
-        cell.fill = HEADER_FILL
-        cell.alignment = WRAP
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.column_dimensions["A"].hidden = True
+    _header(ws, COLUMNS)
     ws.freeze_panes = "C2"
 
     yes_no = _validation("list", formula1=f'"{YES},{NO}"', error="Choose Yes or No from the list.")
@@ -366,10 +422,7 @@ def _focus_area_sheet(
     for rule in validations:
         if rule.sqref:
             ws.add_data_validation(rule)
-    ws.protection.sheet = True
-    # Allowed on the protected sheet: resizing rows and columns, selecting any cell.
-    ws.protection.formatColumns = False
-    ws.protection.formatRows = False
+    _protect(ws)
 
 
 def _validation(kind: str, *, error: str, **options: Any) -> DataValidation:
@@ -438,22 +491,79 @@ def read_workbook(data: bytes, *, resolve: Resolve) -> WorkbookAnswers:
     try:
         meta = _meta(book)
         model = resolve(meta.get("model", ""), meta.get("model_version", ""))
-        return _read_rows(book, model, _context_of(meta))
+        problems: list[RowProblem] = []
+        context = _context_of(meta)
+        if PROFILE in book.sheetnames:
+            services = _read_profile(book[PROFILE], model, problems)
+            context.pop("services", None)  # the sheet, as the person left it, wins
+            if services:
+                context["services"] = services
+        return _read_rows(book, model, context, problems)
     finally:
         book.close()
 
 
-def _services_text(sheet: AnswerSheet | None) -> str:
-    """`ct=yes;nuclear-medicine=no`: the stated services of the service profile."""
-    if sheet is None:
-        return ""
-    return ";".join(
-        f"{sid}={'yes' if runs else 'no'}" for sid, runs in sorted(sheet.context.services.items())
-    )
+def _read_profile(ws: Any, model: Model, problems: list[RowProblem]) -> dict[str, bool]:
+    """The stated services of the profile sheet (empty cells: not stated); problems by row."""
+    rows = ws.iter_rows(min_row=1, max_col=len(PROFILE_COLUMNS))
+    header = next(rows, None)
+    if header is None or (
+        tuple(_plain(c.value) for c in header[: len(PROFILE_HEADER)]) != PROFILE_HEADER
+    ):
+        problems.append(
+            RowProblem(PROFILE, 1, "", "the columns were changed; download a fresh workbook")
+        )
+        return {}
+    known = [s.id for s in model.manifest.services]
+    services: dict[str, bool] = {}
+    seen: set[str] = set()
+    for number, cells in enumerate(rows, start=2):
+        if number > len(known) + 50:
+            problems.append(RowProblem(PROFILE, number, "", "too many rows"))
+            break
+        cells = tuple(cells)
+        sid = _plain(cells[0].value) if cells else None
+        runs = _plain(cells[COL_RUNS - 1].value) if len(cells) >= COL_RUNS else None
+        if sid is None:
+            if runs is not None:
+                problems.append(RowProblem(PROFILE, number, "", "a row without a service id"))
+            continue
+        if any(_is_formula(c) for c in cells):
+            problems.append(RowProblem(PROFILE, number, str(sid)[:40], "a formula is not accepted"))
+            continue
+        if sid not in known:
+            problems.append(
+                RowProblem(
+                    PROFILE,
+                    number,
+                    str(sid)[:40],
+                    f"unknown service (this model asks about: {', '.join(known)})",
+                )
+            )
+            continue
+        if sid in seen:
+            problems.append(RowProblem(PROFILE, number, sid, "the service is listed twice"))
+            continue
+        seen.add(sid)
+        if runs is None:
+            continue
+        word = str(runs).strip().lower() if isinstance(runs, str | bool) else None
+        if runs is True or word in ("yes", "y", "true"):
+            services[sid] = True
+        elif runs is False or word in ("no", "n", "false"):
+            services[sid] = False
+        else:
+            problems.append(
+                RowProblem(
+                    PROFILE, number, sid, f"choose Yes or No, or leave it empty; got {runs!r}"
+                )
+            )
+    return services
 
 
 def _context_of(meta: dict[str, str]) -> dict[str, Any]:
-    """The answers file's `meta.country` and `services` from the workbook's hidden meta."""
+    """The answers file's `meta.country` and `services` from the workbook's hidden meta
+    (`services` is there only in workbooks made before the profile had its own sheet)."""
     extra: dict[str, Any] = {}
     if meta.get("country"):
         extra["meta"] = {"country": meta["country"]}
@@ -564,13 +674,14 @@ def _text_cell(cell: Any) -> str:
     return str(value)
 
 
-def _read_rows(book: Any, model: Model, context: dict[str, Any]) -> WorkbookAnswers:
-    problems: list[RowProblem] = []
+def _read_rows(
+    book: Any, model: Model, context: dict[str, Any], problems: list[RowProblem]
+) -> WorkbookAnswers:
     answers: dict[str, dict[str, Any]] = {}
     seen: dict[str, str] = {}
     by_id = model.criteria_by_id
     for name in book.sheetnames:
-        if name in (INSTRUCTIONS, LISTS, META):
+        if name in (INSTRUCTIONS, LISTS, META, PROFILE):
             continue
         ws = book[name]
         rows = ws.iter_rows(min_row=1, max_col=len(COLUMNS))

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from diam.paths import latest_version
 from diam.web.accounts.models import Organisation, User
 from diam.web.assessments.models import Answer, AnswerChange, Assessment, Evidence, Status
+from diam.web.assessments.profile import assessment_services_set
 from diam.web.assessments.services import (
     answer_save,
     assessment_create,
@@ -30,7 +31,11 @@ pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n% evidence\n"
 
 
+PROFILE = {"ct": True, "mr": True, "ai": False}
+
+
 def _fill(assessment: Assessment, user: User) -> None:
+    assessment_services_set(assessment=assessment, user=user, services=PROFILE)
     save = {"assessment": assessment, "expected_version": None, "user": user}
     answer_save(**save, criterion_id="SI-01", value=97.5, comment="=cmd|' /C calc'!A0")
     answer_save(**save, criterion_id="SI-02", value=80)
@@ -61,7 +66,8 @@ def _state(assessment: Assessment) -> dict[str, Any]:
         (e.answer.criterion_id, e.original_name, e.content_type, e.file.read())
         for e in Evidence.objects.filter(answer__assessment=assessment)
     )
-    return {"answers": answers, "evidence": evidence}
+    services = Assessment.objects.get(pk=assessment.pk).services
+    return {"answers": answers, "evidence": evidence, "services": services}
 
 
 def _upload(name: str, data: bytes) -> SimpleUploadedFile:
@@ -100,6 +106,7 @@ def test_each_export_imports_back_as_the_same_answers(
     assert response.status_code == 302, response.content.decode()[:3000]
     copy = Assessment.objects.get(title="Copy")
     assert _state(copy)["answers"] == _state(assessment)["answers"]
+    assert copy.services == PROFILE  # the service profile goes round with the answers
 
 
 def test_other_organisations_and_viewers_cannot_export_or_import(
@@ -171,6 +178,64 @@ def test_a_workbook_with_bad_rows_shows_them_and_changes_nothing(
     assert "Nothing was imported" in page and "SI-03" in page and "formula" in page
     assert '<th scope="col">Row</th>' in page
     assert _state(assessment) == before
+
+
+def test_the_workbook_sets_the_service_profile_and_names_a_bad_service_row(
+    alice_client: Client, alice: User, assessment: Assessment
+) -> None:
+    _fill(assessment, alice)
+    data = _workbook_with(alice_client, assessment, {("mr", 4): "No", ("paediatrics", 4): "Yes"})
+    response = alice_client.post(
+        f"/a/{assessment.pk}/workbook/upload/", {"file": _upload("w.xlsx", data)}, follow=True
+    )
+    assert "service profile was updated" in response.content.decode()
+    # Empty rows (services not stated) leave the profile as it was.
+    assert Assessment.objects.get(pk=assessment.pk).services == {
+        **PROFILE,
+        "mr": False,
+        "paediatrics": True,
+    }
+    assert AuditEvent.objects.filter(action="assessment.services_set", actor=alice).count() == 2
+    before = _state(assessment)
+    data = _workbook_with(
+        alice_client, assessment, {("ct", 4): "Perhaps", ("mr", 1): "pet", ("SI-02", 8): 10}
+    )
+    response = alice_client.post(
+        f"/a/{assessment.pk}/workbook/upload/", {"file": _upload("w.xlsx", data)}
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "Service profile" in page and "Perhaps" in page and "unknown service" in page
+    assert _state(assessment) == before
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            b'{"model": "radiology", "services": {"pet": true}, "answers": {"SI-01": 50}}',
+            "services.pet: unknown service",
+        ),
+        (
+            b'{"model": "radiology", "services": {"ct": "often"}, "answers": {}}',
+            "services.ct: expected true, false or null",
+        ),
+        (
+            b'{"resourceType": "QuestionnaireResponse", "status": "in-progress", '
+            b'"questionnaire": "https://x.org/fhir/Questionnaire/radiology", "item": [{'
+            b'"linkId": "profile", "item": [{"linkId": "profile.pet", '
+            b'"answer": [{"valueBoolean": true}]}]}]}',
+            "services.pet: unknown service",
+        ),
+    ],
+)
+def test_an_import_naming_an_unknown_service_creates_nothing(
+    alice_client: Client, org: Organisation, data: bytes, message: str
+) -> None:
+    response = alice_client.post(f"/o/{org.pk}/data/import/", {"file": _upload("f", data)})
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert Assessment.objects.count() == 0
 
 
 @pytest.fixture

@@ -70,15 +70,20 @@ api = NinjaAPI(
 )
 
 _CRITERION = re.compile(r"^([A-Z]{2}-\d{2}): (.*)$", re.S)
+_FIELD = re.compile(r"^((?:services|meta)\.[^:\s]+): (.*)$", re.S)
 
 
 def problem_items(problems: list[str]) -> list[dict[str, Any]]:
-    """`SI-01: expected …` -> {"criterion": "SI-01", "message": "expected …"}."""
+    """`SI-01: expected …` -> {"criterion": "SI-01", "message": "expected …"};
+    `services.pet: unknown service …` -> {"field": "services.pet", "message": …}."""
     items = []
     for text in problems:
         match = _CRITERION.match(text)
+        field = _FIELD.match(text)
         if match:
             items.append({"criterion": match.group(1), "message": match.group(2)})
+        elif field:
+            items.append({"field": field.group(1), "message": field.group(2)})
         else:
             items.append({"message": text})
     return items

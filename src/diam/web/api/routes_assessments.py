@@ -11,6 +11,7 @@ import json
 import math
 from typing import Annotated, Any, Literal, cast
 
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Path, Query, Status
 
@@ -35,6 +36,7 @@ from diam.web.api.schemas import (
     TokenInfo,
 )
 from diam.web.assessments.models import Assessment
+from diam.web.assessments.profile import assessment_services_set
 from diam.web.assessments.services import (
     AssessmentLocked,
     assessment_create,
@@ -43,7 +45,12 @@ from diam.web.assessments.services import (
     model_for,
 )
 from diam.web.exchange import selectors as exchange_selectors
-from diam.web.exchange.services import WrongModelVersion, answers_apply, assessment_import
+from diam.web.exchange.services import (
+    WrongModelVersion,
+    answers_apply,
+    assessment_import,
+    stated_services,
+)
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
@@ -81,6 +88,7 @@ def _assessment_out(assessment: Assessment) -> dict[str, Any]:
         "submitted_at": assessment.submitted_at,
         "stage": assessment.stage if assessment.is_locked else None,
         "completeness": assessment.completeness,
+        "services": dict(assessment.services or {}),
     }
 
 
@@ -184,17 +192,27 @@ def assessments_create(
         token=token, organisation_id=organisation_id, need="admin"
     )
     try:
-        assessment = assessment_create(
-            organisation=organisation,
-            user=token.user,
-            title=payload.title,
-            model_id=payload.model_id,
-            model_version=payload.model_version,
-        )
+        with transaction.atomic():
+            assessment = assessment_create(
+                organisation=organisation,
+                user=token.user,
+                title=payload.title,
+                model_id=payload.model_id,
+                model_version=payload.model_version,
+            )
+            if payload.services:
+                assessment_services_set(
+                    assessment=assessment,
+                    user=token.user,
+                    services=payload.services,
+                    request=request,
+                )
     except UnknownModel as exc:
         raise ApiProblem(
             422, str(exc), [{"field": "body.model_version", "message": str(exc)}]
         ) from None
+    except ValueError as exc:  # a service the model does not define: nothing was created
+        raise ApiProblem(422, str(exc), [{"field": "body.services", "message": str(exc)}]) from None
     return Status(201, _assessment_out(assessment))
 
 
@@ -287,6 +305,7 @@ def answers_patch(request: HttpRequest, assessment_id: Id, payload: AnswersFile)
             user=token.user,
             source="the API",
             request=request,
+            services=stated_services(document),
         )
     except AssessmentLocked as exc:
         raise ApiProblem(409, str(exc)) from None

@@ -71,6 +71,10 @@ class AssessmentOut(Schema):
     submitted_at: datetime | None
     stage: int | None = Field(description="Stored stage (set when submitted); see /result.")
     completeness: float | None
+    services: dict[str, bool] = Field(
+        description="The service profile: service id -> whether the organisation runs it "
+        "(services not stated are left out)."
+    )
 
 
 class AssessmentPage(Schema):
@@ -102,6 +106,11 @@ class AssessmentCreate(Schema):
     title: str = Field("", max_length=120, pattern=NO_NUL)
     model_id: ModelIdField = Field(DEFAULT_MODEL_ID)
     model_version: ModelVersionField | None = Field(None, description="Default: the latest.")
+    services: dict[str, bool] | None = Field(
+        None,
+        description="The service profile: service id (the model's `services`) -> whether the "
+        "organisation runs it. Services left out are not stated.",
+    )
 
 
 class AnswersFile(BaseModel):

@@ -9,7 +9,7 @@ and the action is recorded in the audit trail.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from diam.exchange.safety import UploadProblem
 from diam.scoring.answers import AnswerSheet, NotApplicable
 from diam.web.accounts.models import Organisation, User
 from diam.web.assessments.models import Answer, AnswerChange, Assessment, Evidence
+from diam.web.assessments.profile import assessment_services_set
 from diam.web.assessments.services import (
     AssessmentLocked,
     EvidenceRejected,
@@ -43,6 +44,32 @@ class ApplyResult:
     changed: tuple[str, ...]
     confirmed: tuple[str, ...]  # carried from the previous assessment, confirmed unchanged
     unchanged: int
+    services_changed: bool = False
+
+
+def stated_services(document: Mapping[str, Any]) -> dict[str, bool | None]:
+    """The service profile a checked answers-file document states: service id -> runs it,
+    or None to clear. Services it does not name are left as they are."""
+    raw = document.get("services")
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): v for k, v in raw.items() if v is None or isinstance(v, bool)}
+
+
+def _services_merge(
+    assessment: Assessment,
+    services: Mapping[str, bool | None],
+    user: User,
+    request: HttpRequest | None,
+) -> bool:
+    """Set the named services of a draft's profile (None clears one); True if it changed."""
+    before = dict(assessment.services or {})
+    merged: dict[str, bool | None] = {**before, **services}
+    after = {k: v for k, v in merged.items() if v is not None}
+    if after == before:
+        return False
+    assessment_services_set(assessment=assessment, user=user, services=merged, request=request)
+    return True
 
 
 def _state(sheet: AnswerSheet, cid: str) -> dict[str, Any]:
@@ -70,12 +97,14 @@ def answers_apply(
     user: User,
     source: str,
     request: HttpRequest | None = None,
+    services: Mapping[str, bool | None] | None = None,
 ) -> ApplyResult:
-    """Set the answers of the `touched` criteria to what `sheet` says (absent: unanswered).
+    """Set the answers of the `touched` criteria to what `sheet` says (absent: unanswered),
+    and the services of the service profile that `services` names (see `stated_services`).
 
-    Criteria not in `touched` keep their answers. Raises `AssessmentLocked` for a submitted
-    assessment and `WrongModelVersion` for answers to another model version; nothing is
-    written then.
+    Criteria and services not named keep their answers. Raises `AssessmentLocked` for a
+    submitted assessment and `WrongModelVersion` for answers to another model version;
+    nothing is written then.
     """
     with transaction.atomic():
         locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
@@ -83,6 +112,9 @@ def answers_apply(
             raise AssessmentLocked(f"{locked.title} is {locked.get_status_display().lower()}.")
         _check_version(locked, sheet)
         result = _write_answers(locked, sheet, sorted(set(touched)), user)
+        if services and _services_merge(locked, services, user, request):
+            result = ApplyResult(result.changed, result.confirmed, result.unchanged, True)
+            assessment.services = locked.services
         if result.changed:
             audit_record(
                 action="answers.imported",
@@ -203,6 +235,8 @@ def assessment_import(
             )
             touched = set(imported.document.get("answers", {})) | set(imported.sheet.values)
             result = _write_answers(assessment, imported.sheet, sorted(touched), user)
+            # The file's service profile decides what applies: the new draft takes it.
+            _services_merge(assessment, stated_services(imported.document), user, request)
             for item in imported.evidence:
                 answer, _ = Answer.objects.get_or_create(
                     assessment=assessment, criterion_id=item.criterion_id

@@ -40,7 +40,7 @@ from diam.web.assessments.models import Assessment
 from diam.web.assessments.services import AssessmentLocked, model_for
 from diam.web.audit.services import audit_record
 from diam.web.exchange import selectors
-from diam.web.exchange.services import answers_apply, assessment_import
+from diam.web.exchange.services import answers_apply, assessment_import, stated_services
 
 JSON = "application/json"
 FHIR_JSON = "application/fhir+json"
@@ -256,6 +256,7 @@ def _upload_workbook_checked(
             user=_user(request),
             source="the offline workbook",
             request=request,
+            services=stated_services(read.document),
         )
     except WorkbookProblems as exc:
         rows = [(p.sheet, str(p.row or ""), p.criterion, p.problem) for p in exc.rows]
@@ -263,11 +264,12 @@ def _upload_workbook_checked(
     except (UploadProblem, AssessmentLocked) as exc:
         problems = exc.problems if isinstance(exc, UploadProblem) else [str(exc)]
         return _upload_refused(request, assessment, membership, problems)
-    if result.changed:
+    if result.changed or result.services_changed:
+        profile = " The service profile was updated." if result.services_changed else ""
         messages.success(
             request,
             f"Workbook imported: {len(result.changed)} answer(s) changed, "
-            f"{result.unchanged} already as in the workbook.",
+            f"{result.unchanged} already as in the workbook.{profile}",
         )
     else:
         messages.info(request, "The workbook's answers are already those of the assessment.")
