@@ -248,3 +248,36 @@ def test_every_api_url_is_a_documented_operation() -> None:
 
 # The document itself, its docs page, and the root (which diam's urls.py redirects to the docs).
 UNDOCUMENTED_URLS = {"/api/openapi.json", "/api/docs", "/api/"}
+
+
+def test_the_service_profile_is_set_on_create_and_by_the_answers_endpoint(
+    alice_api: CheckedClient, org: Organisation
+) -> None:
+    created = _json(
+        alice_api,
+        "post",
+        f"/api/organisations/{org.pk}/assessments",
+        {"title": "Profiled", "services": {"ct": True, "ai": False}},
+    )
+    assert created.status_code == 201, created.json()
+    assessment = created.json()
+    assert assessment["services"] == {"ct": True, "ai": False}
+    path = f"/api/assessments/{assessment['id']}/answers"
+    body = {"model": "radiology", "services": {"ai": None, "mr": True}, "answers": {}}
+    response = _json(alice_api, "patch", path, body)
+    assert response.status_code == 200
+    assert response.json()["answers"]["services"] == {"ct": True, "mr": True}
+    # A service the model does not have is named, and nothing changes.
+    body = {"model": "radiology", "services": {"pet": True}, "answers": {"SI-01": 50}}
+    refused = _json(alice_api, "patch", path, body)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "services.pet"
+    assert Assessment.objects.get(pk=assessment["id"]).services == {"ct": True, "mr": True}
+    refused = _json(
+        alice_api,
+        "post",
+        f"/api/organisations/{org.pk}/assessments",
+        {"title": "Bad", "services": {"pet": True}},
+    )
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "body.services"
+    assert not Assessment.objects.filter(title="Bad").exists()

@@ -26,7 +26,8 @@ from diam.web.api.services import token_authenticate, token_rate_check, token_us
 
 DESCRIPTION = """
 The diam JSON API: models, your organisation's assessments, answers (the answers-file
-contract), results, gap reports, FHIR. Create a personal token on your organisation's
+contract), results, gap reports, FHIR, validation status, and the public registry of
+validated organisations. Create a personal token on your organisation's
 **API tokens** page and send it as `Authorization: Bearer <token>`. Results come from an open
 model inspired by the public description of DIAM; they are not official DIAM stages or
 certifications.
@@ -174,4 +175,9 @@ def errors(*codes: int) -> dict[int, Any]:
 
 
 # Routes are added by these modules (import for the side effect, after `api` exists).
-from diam.web.api import routes_assessments, routes_public, routes_results  # noqa: E402, F401
+from diam.web.api import (  # noqa: E402, F401
+    routes_assessments,
+    routes_public,
+    routes_results,
+    routes_validation,
+)

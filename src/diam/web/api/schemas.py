@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from ninja import Field, Schema
@@ -233,3 +233,75 @@ class BenchmarksOut(Schema):
     opted_out: bool
     includes_demo: bool = Field(description="Synthetic demo figures (demo mode only).")
     groups: list[PeerGroupOut]
+
+
+class ValidationProgressOut(Schema):
+    total: int = Field(description="Criteria under review.")
+    done: int = Field(description="Criteria with a verdict (accepted or rejected).")
+    accepted: int
+    rejected: int
+    waiting_for_organisation: int = Field(description="Evidence requested, not yet answered.")
+    to_review: int
+
+
+class ValidationRequestOut(Schema):
+    id: int
+    state: Literal["requested", "in_review", "decided", "withdrawn"]
+    state_label: str
+    requested_at: datetime
+    self_assessed_stage: int
+    closed_at: datetime | None
+    progress: ValidationProgressOut
+
+
+class ValidationDecisionOut(Schema):
+    stage: int = Field(description="The validated stage (from the accepted criteria only).")
+    core_stage: int
+    branches: list[str] = Field(description="Branches mastered in the validated result.")
+    self_assessed_stage: int
+    accepted: int
+    rejected: int
+    decided_on: date
+    valid_until: date
+    revalidation_due: date
+    validators: list[str]
+    status: Literal["valid", "expired", "revoked"]
+    revoked_on: date | None
+    code: str = Field(description="The certificate code; anyone can check it at verify_url.")
+    verify_url: str
+
+
+class ValidationHistoryOut(Schema):
+    id: int
+    state: Literal["requested", "in_review", "decided", "withdrawn"]
+    requested_at: datetime
+    closed_at: datetime | None
+
+
+class ValidationStatusOut(Schema):
+    assessment_id: int
+    state: Literal["none", "requested", "in_review", "decided"]
+    request: ValidationRequestOut | None
+    decision: ValidationDecisionOut | None
+    history: list[ValidationHistoryOut]
+
+
+class RegistryEntryOut(Schema):
+    organisation: str
+    country: str = Field(description="ISO 3166-1 alpha-2 code.")
+    country_name: str
+    stage: int = Field(description="The validated stage of the latest decision.")
+    decided_on: date
+    valid_until: date
+    status: Literal["valid", "expired", "revoked"]
+    revoked_on: date | None
+    code: str
+    verify_url: str
+
+
+class RegistryPage(Schema):
+    items: list[RegistryEntryOut]
+    count: int
+    page: int
+    per_page: int
+    pages: int
