@@ -273,11 +273,12 @@ def test_the_service_profile_is_set_on_create_and_by_the_answers_endpoint(
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "services.pet"
     assert Assessment.objects.get(pk=assessment["id"]).services == {"ct": True, "mr": True}
-    refused = _json(
-        alice_api,
-        "post",
-        f"/api/organisations/{org.pk}/assessments",
-        {"title": "Bad", "services": {"pet": True}},
-    )
+    create = f"/api/organisations/{org.pk}/assessments"
+    refused = _json(alice_api, "post", create, {"title": "Bad", "services": {"pet": True}})
+    assert refused.status_code == 422 and "services.pet" in refused.json()["errors"][0]["field"]
+    # Model 1.0.0 asks about no services: the profile of 2.0.0 does not fit it.
+    old = {"title": "Bad", "model_version": "1.0.0", "services": {"ct": True}}
+    refused = _json(alice_api, "post", create, old)
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "body.services"
+    assert "Unknown service(s) ct" in refused.json()["message"]
     assert not Assessment.objects.filter(title="Bad").exists()

@@ -27,10 +27,12 @@ from tests.web.api.conftest import token_for
 MIN_REQUESTS = 1_000
 # Input whose meaning is checked beyond what JSON Schema can say: an answer's type depends on
 # its criterion, a file must name an installed model, a report's target must lie above the
-# current stage and its branch order name each branch once. A schema-valid request may rightly
-# be refused there with 422 saying why, so "schema-valid data is accepted" is not asked of
-# these operations; every other check still runs on them.
+# current stage and its branch order name each branch once, a new assessment's services must be
+# ones its model version asks about. A schema-valid request may rightly be refused there with
+# 422 saying why, so "schema-valid data is accepted" is not asked of these operations; every
+# other check still runs on them.
 SEMANTIC = {
+    ("POST", "/api/organisations/{organisation_id}/assessments"),
     ("PATCH", "/api/assessments/{assessment_id}/answers"),
     ("POST", "/api/organisations/{organisation_id}/imports"),
     ("GET", "/api/assessments/{assessment_id}/report"),

@@ -168,7 +168,8 @@ ACCESS: dict[str, Entry] = {
     "programme_audit_csv": Entry("/programme/audit.csv", PROGRAMME),
     # Data exchange and the API (issue 13)
     "api_root": Entry("/api/", PUBLIC),
-    "api": Entry("/api/openapi.json", PUBLIC),  # the operations need a token: tests/web/api
+    # Every API operation (path + method) has its own matrix: test_api_access_matrix.py.
+    "api": Entry("/api/openapi.json", PUBLIC),
     "api_not_found": Entry("/api/nothing", NOWHERE),
     "api_tokens": Entry(ORG + "/tokens/", MEMBER, "GP"),
     # Someone else's token is not found for members below admin.

@@ -93,11 +93,22 @@ class OrganisationPage(Schema):
     pages: int
 
 
+def _services(model_id: str, version: str) -> Any:
+    from diam.paths import shipped_model
+
+    return shipped_model(model_id, version).manifest.services
+
+
 # The installed models and versions, read once at start-up (installing one needs a restart).
 MODEL_IDS = tuple(available_model_ids()) or (DEFAULT_MODEL_ID,)
 MODEL_VERSIONS = tuple(sorted({v for m in MODEL_IDS for v in model_versions(m)})) or ("1.0.0",)
 ModelIdField = Literal[MODEL_IDS]  # type: ignore[valid-type]
 ModelVersionField = Literal[MODEL_VERSIONS]  # type: ignore[valid-type]
+# Service ids of every installed model version (each version asks about its own subset).
+SERVICE_IDS = tuple(
+    sorted({s.id for m in MODEL_IDS for v in model_versions(m) for s in _services(m, v)})
+) or ("none",)
+ServiceIdField = Literal[SERVICE_IDS]  # type: ignore[valid-type]
 
 
 class AssessmentCreate(Schema):
@@ -106,10 +117,11 @@ class AssessmentCreate(Schema):
     title: str = Field("", max_length=120, pattern=NO_NUL)
     model_id: ModelIdField = Field(DEFAULT_MODEL_ID)
     model_version: ModelVersionField | None = Field(None, description="Default: the latest.")
-    services: dict[str, bool] | None = Field(
+    services: dict[ServiceIdField, bool] | None = Field(  # type: ignore[valid-type]
         None,
-        description="The service profile: service id (the model's `services`) -> whether the "
-        "organisation runs it. Services left out are not stated.",
+        description="The service profile: service id (the model version's `services`) -> "
+        "whether the organisation runs it. Services left out are not stated; a service the "
+        "chosen version does not ask about is refused (422).",
     )
 
 
