@@ -32,8 +32,13 @@ def _sign_in(page: Page, base: str, email: str) -> None:
 
 
 def _fill_offline(path: Path) -> None:
-    """What a person does in Excel: answer three rows, one of them N/A."""
+    """What a person does in Excel: state two services, answer three rows, one of them N/A."""
     book = load_workbook(path)
+    profile = book["Service profile"]
+    for row in range(2, profile.max_row + 1):
+        service = profile.cell(row=row, column=1).value
+        if service in ("ct", "ai"):
+            profile.cell(row=row, column=4).value = "Yes" if service == "ct" else "No"
     for ws in book.worksheets:
         for row in range(2, ws.max_row + 1):
             cid = ws.cell(row=row, column=1).value
@@ -70,12 +75,15 @@ def test_fill_the_workbook_offline_upload_it_and_round_trip_through_fhir(
     page.get_by_label("Filled-in workbook").set_input_files(str(workbook))
     page.get_by_role("button", name="Upload and apply the workbook").click()
     expect(page.locator(".messages")).to_contain_text("3 answer(s) changed")
+    expect(page.locator(".messages")).to_contain_text("service profile was updated")
     answers = {a.criterion_id: a for a in Answer.objects.filter(assessment=assessment)}
     assert answers["SI-02"].value == 92 and answers["WS-06"].na
+    profile = {"ct": True, "ai": False}
+    assert Assessment.objects.get(pk=assessment.pk).services == profile
 
     # A broken row: the page lists it and nothing changes.
     book = load_workbook(workbook)
-    ws = book[book.sheetnames[2]]
+    ws = book[next(name for name in book.sheetnames if name.startswith("SI "))]
     ws.cell(row=2, column=8).value = 250
     book.save(workbook)
     page.get_by_label("Filled-in workbook").set_input_files(str(workbook))
@@ -97,6 +105,7 @@ def test_fill_the_workbook_offline_upload_it_and_round_trip_through_fhir(
     copy = Assessment.objects.get(title="From FHIR")
     copied = {a.criterion_id: a.snapshot() for a in Answer.objects.filter(assessment=copy)}
     assert copied == {cid: a.snapshot() for cid, a in answers.items()}
+    assert copy.services == profile
 
 
 def test_the_api_docs_work_offline_under_a_strict_csp(page: Page, live_server: Any) -> None:
