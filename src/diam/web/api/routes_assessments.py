@@ -200,19 +200,21 @@ def assessments_create(
                 model_id=payload.model_id,
                 model_version=payload.model_version,
             )
-            if payload.services:
-                assessment_services_set(
-                    assessment=assessment,
-                    user=token.user,
-                    services=payload.services,
-                    request=request,
-                )
+            try:
+                if payload.services:
+                    assessment_services_set(
+                        assessment=assessment,
+                        user=token.user,
+                        services=payload.services,
+                        request=request,
+                    )
+            except ValueError as exc:  # a service this model version does not ask about
+                field = [{"field": "body.services", "message": str(exc)}]
+                raise ApiProblem(422, str(exc), field) from None  # rolls the draft back
     except UnknownModel as exc:
         raise ApiProblem(
             422, str(exc), [{"field": "body.model_version", "message": str(exc)}]
         ) from None
-    except ValueError as exc:  # a service the model does not define: nothing was created
-        raise ApiProblem(422, str(exc), [{"field": "body.services", "message": str(exc)}]) from None
     return Status(201, _assessment_out(assessment))
 
 
