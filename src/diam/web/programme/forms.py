@@ -12,9 +12,7 @@ YES_NO = [("", "Either"), ("yes", "Yes"), ("no", "No")]
 
 
 class OrganisationFilterForm(forms.Form):
-    q = forms.CharField(
-        label="Name", required=False, max_length=200, help_text="Part of the name is enough."
-    )
+    q = forms.CharField(label="Name (or part of it)", required=False, max_length=200)
     country = forms.ChoiceField(label="Country", required=False)
     org_type = forms.ChoiceField(
         label="Type", required=False, choices=[("", "Any type"), *OrganisationType.choices]
@@ -27,13 +25,13 @@ class OrganisationFilterForm(forms.Form):
             *((str(s), f"Stage {s}") for s in range(8)),
             (STAGE_NONE, "Nothing submitted yet"),
         ],
-        help_text="Of the latest submitted or validated assessment.",
+        help_text="Of the latest submitted assessment.",
     )
     validated = forms.ChoiceField(
         label="Validated",
         required=False,
         choices=YES_NO,
-        help_text="Yes: a validation decision that is neither expired nor revoked.",
+        help_text="A decision neither expired nor revoked.",
     )
     verified = forms.ChoiceField(label="Verified", required=False, choices=YES_NO)
 
