@@ -255,3 +255,28 @@ def test_models_lists_every_installed_version_with_counts_and_the_benchmarked_on
     # World: three submitted/validated and one draft on 2.0.0 (by status).
     assert "2 validated" in two and "1 submitted" in two and "1 draft" in two
     assert "none yet" in one
+
+
+def test_the_console_reads_a_bounded_number_of_queries(
+    world: dict[str, Organisation], pat_client: Client
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert pat_client.get("/programme/").status_code == 200
+        return len(captured)
+
+    few = queries()
+    for i in range(20):
+        org = make_organisation(f"More {i:02d}", country="BE")
+        decide(
+            org.assessments.create(
+                title="T", model_id="radiology", model_version="2.0.0", stage=4, status="validated"
+            ),
+            stage=4,
+            decided_on=timezone.localdate(),
+            valid_until=timezone.localdate() + dt.timedelta(days=10),
+        )
+    assert queries() == few
