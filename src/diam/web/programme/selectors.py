@@ -168,7 +168,6 @@ class OrganisationSummary:
     assessments: list[AssessmentRow]
     certificates: list[CertificateRow]
     listed: bool  # in the public registry
-    open_requests: list[ValidationRequest] = field(default_factory=list)
 
 
 def organisation_get(organisation_id: int) -> Organisation | None:
@@ -205,7 +204,6 @@ def organisation_summary(
         assessments=assessments,
         certificates=[certificate_row(d, today=today) for d in decisions],
         listed=Recognition.objects.filter(organisation=organisation, listed=True).exists(),
-        open_requests=[r for rows in requests.values() for r in rows if r.state in OPEN_STATES],
     )
 
 
