@@ -164,3 +164,39 @@ def test_the_helper_decide_is_the_shape_the_console_reads(
         valid_until=world["amsterdam"].created_at.date(),
     )
     assert decision.request.organisation_id == decision.organisation_id
+
+
+def test_a_support_edit_of_an_identity_asks_for_verification_again_and_is_audited(
+    superuser: User, world: dict[str, Organisation]
+) -> None:
+    from diam.web.audit.models import AuditEvent
+    from diam.web.benchmarks.models import BenchmarkEntry
+    from diam.web.verification.models import Status as Verification
+
+    amsterdam = world["amsterdam"]
+    assert BenchmarkEntry.objects.get(organisation=amsterdam).verified
+    client = client_for(superuser)
+    url = f"/admin/accounts/organisation/{amsterdam.pk}/change/"
+    response = client.post(
+        url,
+        {
+            "name": amsterdam.name,
+            "org_type": amsterdam.org_type,
+            "country": "BE",
+            "region": "",
+            "beds": "450",
+            "annual_exams": "180000",
+            "service_areas": '["radiology"]',
+            "benchmarking_consent": "on",
+            "is_demo": "on",  # read-only here: ignored
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    amsterdam.refresh_from_db()
+    assert str(amsterdam.country) == "BE" and not amsterdam.is_demo
+    assert amsterdam.verification.status == Verification.PENDING
+    assert not BenchmarkEntry.objects.get(organisation=amsterdam).verified
+    event = AuditEvent.objects.get(action="organisation.settings_changed")
+    assert event.actor == superuser and "country" in event.summary
