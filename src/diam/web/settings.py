@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "diam.web.api",
     "diam.web.validation",
     "diam.web.verification",
+    "diam.web.programme",  # the programme admins' console
     "axes",  # sign-in throttling and lock-out (diam.web.security)
     "django_otp",  # two-factor: TOTP devices and recovery codes
     "django_otp.plugins.otp_totp",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("diam.web.api.urls")),
     path("", include("diam.web.validation.urls")),
     path("", include("diam.web.verification.urls")),
+    path("", include("diam.web.programme.urls")),
     path("", include("diam.web.security.urls")),
     path("", include("diam.web.audit.urls")),
 ]

@@ -226,6 +226,12 @@ ACCESS: dict[str, Entry] = {
     "verify": Entry("/verify/", PUBLIC),
     "verify_code": Entry("/verify/nosuchcode/", NOWHERE),
     "credential_keys": Entry("/keys/credentials.json", PUBLIC),
+    # The programme console (issue 10): programme admins only, read-only
+    "programme_console": Entry("/programme/", PROGRAMME),
+    "programme_organisation": Entry("/programme/organisations/{org}/", PROGRAMME),
+    "programme_certificates": Entry("/programme/certificates/", PROGRAMME),
+    "programme_models": Entry("/programme/models/", PROGRAMME),
+    "programme_statistics_csv": Entry("/programme/statistics.csv", PROGRAMME),
 }
 # fmt: on
 SLOW = {"assessment_report_pdf"}  # one PDF build per persona: run with a smaller persona set

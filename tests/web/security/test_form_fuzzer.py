@@ -60,8 +60,15 @@ FORMS: dict[str, tuple[str, str, bool, dict[str, str]]] = {
     "validation.VerifyForm": ("/verify/", "anonymous", False, {}),
     "assessments.ServiceProfileForm": ("/a/{a}/profile/", "alice", False, {}),
     "verification.DecisionForm": ("/programme/verification/{org}/", "pat", False, {}),
+    "programme.OrganisationFilterForm": ("/programme/", "pat", False, {}),
+    "programme.CertificateFilterForm": ("/programme/certificates/", "pat", False, {}),
 }
-GET_FORMS = {"audit.AuditFilterForm", "audit.ProgrammeAuditFilterForm"}  # in the query
+GET_FORMS = {  # in the query
+    "audit.AuditFilterForm",
+    "audit.ProgrammeAuditFilterForm",
+    "programme.OrganisationFilterForm",
+    "programme.CertificateFilterForm",
+}
 
 
 def project_forms() -> dict[str, type[forms.Form]]:

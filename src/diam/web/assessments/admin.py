@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 
@@ -11,12 +13,18 @@ class AnswerInline(admin.TabularInline):
     readonly_fields = fields
     can_delete = False
 
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # answers come from the survey, the API or an import, never from here
+
 
 class EventInline(admin.TabularInline):
     model = AssessmentEvent
     extra = 0
     readonly_fields = ("kind", "user", "at", "reason")
     can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the history records what happened; nobody writes it by hand
 
 
 @admin.register(Assessment)
@@ -41,6 +49,10 @@ class AssessmentAdmin(admin.ModelAdmin):
         "focus_area_percents",
         "completeness",
         "scored_at",
+        # The service profile decides which criteria apply, so it is part of the result too;
+        # `previous` is where the answers were carried from.
+        "services",
+        "previous",
     )
     inlines = (EventInline, AnswerInline)
 

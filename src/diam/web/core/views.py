@@ -9,8 +9,12 @@ from diam.web.core.health import health_checks
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """Signed in: the user's organisations (straight to the only one); else the landing page."""
+    """Signed in: the user's organisations (straight to the only one), or for programme
+    admins the programme console (which lists their own organisations too); else the landing
+    page."""
     if request.user.is_authenticated:
+        if request.user.is_programme_admin:  # type: ignore[union-attr]
+            return redirect("programme_console")
         memberships = memberships_of(request.user)  # type: ignore[arg-type]
         if len(memberships) == 1:
             return redirect("organisation", organisation_id=memberships[0].organisation_id)
