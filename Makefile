@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test bench lint fix docs install clean audit-refresh
+.PHONY: run test bench lint fix docs install clean audit-refresh audit-osv audit-extract
 
 $(STAMP): pyproject.toml scripts/bootstrap.sh
 	VENV=$(VENV) scripts/bootstrap.sh
@@ -41,5 +41,17 @@ docs: $(STAMP)
 audit-refresh: $(STAMP)
 	$(BIN)/python scripts/audit_dependencies.py --refresh
 
+## The same from a clone of an OSV advisory database, e.g. OSV=../advisory-database/vulns (see security/README.md)
+OSV ?= ../advisory-database/vulns
+SOURCE ?= pypa/advisory-database
+audit-osv: $(STAMP)
+	$(BIN)/python scripts/audit_dependencies.py --from-osv "$(OSV)" --source "$(SOURCE)"
+
 clean:
 	rm -rf $(VENV) data
+
+## Rebuild the committed snapshot from the committed extract (after a pin changed; no network)
+audit-extract: $(STAMP)
+	$(BIN)/python scripts/audit_dependencies.py --from-osv security/osv-extract.json \
+	  --source "pypa/advisory-database (stored copy, read through a search index; extract in security/osv-extract.json)" \
+	  --coverage "$$(cat security/osv-extract-coverage.txt)"

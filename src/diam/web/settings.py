@@ -13,6 +13,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from diam.web.security.proxies import parse_trusted_proxies
+
 BASE_DIR = Path(__file__).resolve().parents[3]
 
 
@@ -57,6 +59,10 @@ if not DEBUG and SECRET_KEY == DEV_SECRET_KEY and not env_bool("DIAM_ALLOW_DEV_S
     )
 
 ALLOWED_HOSTS = env_list("DIAM_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated);
+# empty: the direct peer is the client. One function reads it: diam.web.security.proxies.
+DIAM_TRUSTED_PROXIES = env_list("DIAM_TRUSTED_PROXIES", "")
+parse_trusted_proxies(DIAM_TRUSTED_PROXIES)  # a mistyped entry stops the start, named
 CSRF_TRUSTED_ORIGINS = env_list("DIAM_CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = env_str("DIAM_SITE_URL", "http://127.0.0.1:8000")
 
@@ -310,7 +316,8 @@ AXES_LOCKOUT_CALLABLE = "diam.web.security.signin.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit trail
 AXES_VERBOSE = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]  # the proxy sets REMOTE_ADDR right
+# The client's address as everything else sees it (X-Forwarded-For only from trusted proxies).
+AXES_CLIENT_IP_CALLABLE = "diam.web.security.proxies.client_ip"
 # Password-reset e-mails: at most this many per address and per client each hour.
 PASSWORD_RESET_PER_ADDRESS_PER_HOUR = env_int("DIAM_PASSWORD_RESET_PER_ADDRESS", 3)
 PASSWORD_RESET_PER_CLIENT_PER_HOUR = env_int("DIAM_PASSWORD_RESET_PER_CLIENT", 10)

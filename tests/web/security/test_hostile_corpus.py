@@ -782,6 +782,59 @@ def test_a_locked_assessment_refuses_hostile_saves_too(
     assert not Answer.objects.filter(assessment=assessment).exists()
 
 
+# --- the JSON API (it arrived after the corpus; the same inputs, the same answers) -------------
+
+API_ANSWERS = {"model": "radiology", "answers": {}}
+API_CASES: list[tuple[str, str, str | bytes, int, str]] = [
+    ("truncated JSON", "answers", '{"model": "radiology", "answers": {"SI-01": tr', 400,
+     "not valid JSON (line 1"),
+    ("JSON nested 100,000 deep", "answers", "[" * 100_000 + "]" * 100_000, 400,
+     "nested too deeply"),
+    ("a 5,000-digit number", "imports",
+     '{"model": "radiology", "answers": {"SI-01": ' + "9" * 5000 + "}}", 400,
+     "thousands of digits"),
+    ("invalid UTF-8", "answers", json.dumps(API_ANSWERS).encode() + b"\xff\xfe", 400,
+     "not UTF-8"),
+    ("a vertical tab in a comment", "answers",
+     json.dumps({"model": "radiology",
+                 "answers": {"SI-01": {"value": True, "comment": "a\x0bb"}}}),
+     422, "control character (U+000B)"),
+    ("a percent of 10^20", "imports",
+     json.dumps({"model": "radiology", "answers": {"PU-02": 10**20}}), 422,
+     "more than 15 digits"),
+    ("a percent of 1e999", "answers", '{"model": "radiology", "answers": {"PU-02": 1e999}}',
+     422, "expected a number"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "where", "body", "status", "message"), API_CASES, ids=[c[0] for c in API_CASES]
+)
+def test_hostile_api_bodies_are_refused_clearly_and_change_nothing(
+    name: str,
+    where: str,
+    body: str | bytes,
+    status: int,
+    message: str,
+    alice: User,
+    org: Organisation,
+    assessment: Assessment,
+) -> None:
+    from tests.web.api.conftest import api_client, token_for
+
+    client = api_client(token_for(alice, org))
+    before = stored_state(org)
+    path = {
+        "answers": f"/api/assessments/{assessment.pk}/answers",
+        "imports": f"/api/organisations/{org.pk}/imports",
+    }[where]
+    method = "PATCH" if where == "answers" else "POST"
+    response = client.generic(method, path, body, content_type="application/json")
+    assert response.status_code == status, response.content[:500]
+    assert message in response.json()["message"] + json.dumps(response.json()["errors"])
+    assert stored_state(org) == before
+
+
 def test_the_corpus_ran_on_this_database() -> None:
     assert connection.vendor in ("sqlite", "postgresql")
     assert os.environ.get("DATABASE_URL", "").startswith("postgres") == (

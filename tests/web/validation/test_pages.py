@@ -302,3 +302,13 @@ def test_a_validated_assessment_refuses_changes_from_every_page(in_review, val, 
 def test_the_status_page_says_why_it_cannot_be_reopened(in_review, alice_client) -> None:
     page = alice_client.get(f"/a/{in_review.assessment_id}/submit/").content.decode()
     assert "under validation" in page and 'name="reason"' not in page
+
+
+@pytest.mark.parametrize("raw", ["9" * 5000, "9" * 20, "²", "-1"])
+def test_a_validator_id_that_is_no_id_is_refused_not_a_server_error(
+    requested, pam_client, raw
+) -> None:
+    # Found by the form fuzzer: "9" * 5000 passed str.isdigit() and broke int().
+    response = pam_client.post(url(requested, "assign/"), {"validator": raw}, follow=True)
+    assert response.status_code == 200 and "Choose a validator." in response.content.decode()
+    assert not ValidatorAssignment.objects.exists()

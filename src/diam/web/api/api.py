@@ -19,6 +19,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
+from diam.exchange.imports import parse_json
 from diam.exchange.safety import UploadProblem
 from diam.scoring.answers import AnswerError, InvalidValue
 from diam.web.api.models import ApiToken
@@ -124,8 +125,18 @@ def _problem(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     message = exc.message
     if exc.status_code == 400 and "parse" in message.lower():
-        message = "The request body is not valid JSON."
+        message = _json_problem(request.body)
     return _error(request, exc.status_code, message)
+
+
+def _json_problem(body: bytes) -> str:
+    """What is wrong with a body the API could not parse, in the words the uploads use
+    (where, or: nested too deeply, a number of thousands of digits, not UTF-8)."""
+    try:
+        parse_json(body, what="The request body")
+    except UploadProblem as problem:
+        return str(problem)
+    return "The request body is not valid JSON."
 
 
 @api.exception_handler(ValidationError)

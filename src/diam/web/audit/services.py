@@ -12,6 +12,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from diam.web.audit.models import AuditEvent
+from diam.web.security.proxies import client_ip
 
 # The request being served, so services deep below a view record "from where" (client address,
 # user agent) without taking the request as an argument. Set by RequestLogMiddleware.
@@ -25,13 +26,6 @@ def request_bound(request: HttpRequest) -> Iterator[None]:
         yield
     finally:
         _current_request.reset(token)
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    """The client's address as the web server saw it (REMOTE_ADDR; proxies set it right)."""
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_record(

@@ -8,6 +8,8 @@ Every URL of the project uses `<id:...>` for database ids (a test checks it).
 
 from __future__ import annotations
 
+import re
+
 
 class IdConverter:
     regex = "[0-9]{1,18}"
@@ -17,3 +19,9 @@ class IdConverter:
 
     def to_url(self, value: int | str) -> str:
         return str(int(value))
+
+
+def parse_id(text: str) -> int | None:
+    """A database id typed into a form field, or None: the same rule as `<id:...>` in URLs
+    (str.isdigit() takes "²" and 5,000-digit numbers, which int() or the database refuse)."""
+    return int(text) if re.fullmatch(IdConverter.regex, text) else None

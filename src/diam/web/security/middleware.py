@@ -11,7 +11,8 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from diam.web.audit.services import client_ip, request_bound
+from diam.web.audit.services import request_bound
+from diam.web.security.proxies import client_ip
 from diam.web.security.twofactor import has_second_factor, second_factor_required
 
 request_log = logging.getLogger("diam.request")

@@ -22,7 +22,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from diam.web.audit.models import AuditEvent
-from diam.web.audit.services import audit_record, client_ip
+from diam.web.audit.services import audit_record
+from diam.web.security.proxies import client_ip
 
 
 def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from diam.web.accounts.models import User
+from diam.web.core.converters import parse_id
 from diam.web.validation import selectors
 from diam.web.validation.access import validation_get_for_user
 from diam.web.validation.forms import AssignForm, GrantForm, ReasonForm
@@ -118,8 +119,8 @@ def assign(request: HttpRequest, validation_id: int) -> HttpResponse:
         target = User.objects.filter(pk=form.cleaned_data["validator"]).first()
     elif "validator" in request.POST:
         # Not offered (e.g. a member of the organisation): let the service say why.
-        raw = request.POST["validator"]
-        target = User.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+        pk = parse_id(request.POST["validator"])
+        target = User.objects.filter(pk=pk).first() if pk is not None else None
     if target is None:
         messages.error(request, "Choose a validator.")
         return redirect("validation", validation.pk)
