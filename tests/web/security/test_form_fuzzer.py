@@ -64,7 +64,8 @@ FORMS: dict[str, tuple[str, str, bool, dict[str, str]]] = {
     "assessments.ServiceProfileForm": ("/a/{a}/profile/", "alice", False, {}),
     "verification.DecisionForm": ("/programme/verification/{org}/", "pat", False, {}),
 }
-GET_FORMS = {"audit.AuditFilterForm", "audit.ProgrammeAuditFilterForm", "assessments.CompareForm"}  # in the query
+# in the query
+GET_FORMS = {"audit.AuditFilterForm", "audit.ProgrammeAuditFilterForm", "assessments.CompareForm"}
 
 
 def project_forms() -> dict[str, type[forms.Form]]:
