@@ -736,6 +736,7 @@ def timeline_svg(
         out.append(_text(left - 6, ty + 4, f"{_n(tick)}{unit}", size=9.5, anchor="end", fill=MUTED))
     for i, label in enumerate(labels):
         out.append(_text(x_at(i), base + 18, _truncate(label, 14), size=10, anchor="middle"))
+    ends: list[tuple[float, float, str, str]] = []  # baseline, x, name, colour
     for k, (name, values) in enumerate(series):
         colour = SERIES[k % len(SERIES)]
         run: list[str] = []
@@ -764,11 +765,18 @@ def timeline_svg(
             out.append(_polyline(run, colour))
         last = next(((i, v) for i, v in reversed(list(enumerate(values))) if v is not None), None)
         if last is not None and len(series) > 1:
-            out.append(
-                _text(
-                    x_at(last[0]) + 8, y_at(last[1]) + 4, _truncate(name, 8), size=10, fill=colour
-                )
-            )
+            ends.append((y_at(last[1]) + 4, x_at(last[0]) + 8, name, colour))
+    # End labels of lines that end close together are spread apart so none covers another:
+    # pushed down from the top, then up from the axis (never below it, where the dates are).
+    ends.sort()
+    placed = [y for y, *_ in ends]
+    for i in range(1, len(placed)):
+        placed[i] = max(placed[i], placed[i - 1] + 11)
+    for i in reversed(range(len(placed))):
+        ceiling = base + 4 if i == len(placed) - 1 else placed[i + 1] - 11
+        placed[i] = min(placed[i], ceiling)
+    for y, (_, x, name, colour) in zip(placed, ends, strict=True):
+        out.append(_text(x, y, _truncate(name, 8), size=10, fill=colour))
     out.append("</svg>")
     return "".join(out)
 
