@@ -260,3 +260,15 @@ def test_a_comparison_refuses_another_organisations_assessment(
     assert response.status_code == 422
     assert "Choose the later assessment from the list." in response.content.decode()
     assert "Test assessment" not in response.content.decode()
+
+
+def test_every_way_to_submit_refuses_while_a_carried_answer_waits(repeat, alice) -> None:
+    from diam.web.assessments.services import AssessmentLocked, CarriedUnconfirmed
+
+    with pytest.raises(CarriedUnconfirmed) as refused:
+        assessment_submit(assessment=repeat, user=alice)
+    # A kind of AssessmentLocked: the API's 409 and the page's message handle it unchanged.
+    assert isinstance(refused.value, AssessmentLocked)
+    assert "(in HX, SI)" in str(refused.value) and "Nothing was submitted" in str(refused.value)
+    repeat.refresh_from_db()
+    assert repeat.status == "draft" and repeat.submitted_at is None
