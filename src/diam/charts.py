@@ -679,3 +679,107 @@ def distribution_svg(
             )
     out.append("</svg>")
     return "".join(out)
+
+
+# --- timeline --------------------------------------------------------------------------------
+
+# Distinct line colours for several series (focus areas); each line also ends in its own label,
+# so no colour has to be told apart from another to read the chart.
+SERIES = (PRIMARY, MET, PEER, "#7c3aed", "#be123c", "#0369a1", "#4d7c0f", "#a16207", MUTED, INK)
+
+
+def timeline_svg(
+    *,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    y_max: float,
+    y_ticks: Sequence[float],
+    title: str,
+    unit: str = "",
+) -> str:
+    """Lines over equally spaced points in time (one per assessment), one line per series.
+
+    `labels` name the points (e.g. dates); each series has one value per point, `None` where it
+    has no figure (the line breaks there). Each line ends in its series' name.
+    """
+    if any(len(values) != len(labels) for _, values in series):
+        raise ValueError("every series needs one value per label")
+    left, top, plot_h, step = 44.0, 14.0, 180.0, 92.0
+    label_w = 60.0 if len(series) > 1 else 20.0
+    plot_w = max(step * max(len(labels) - 1, 1), 200.0)
+    width = left + plot_w + label_w + 30
+    height = top + plot_h + 44
+
+    def fmt(value: float | None) -> str:
+        return "no figure" if value is None else f"{_n(value)}{unit}"
+
+    desc = "; ".join(
+        f"{name}: "
+        + ", ".join(f"{label} {fmt(v)}" for label, v in zip(labels, values, strict=True))
+        for name, values in series
+    )
+    out = [_open("timeline", width, height, title, desc + ".", tuple(labels), tuple(series))]
+    base = top + plot_h
+
+    def x_at(i: int) -> float:
+        return left + (plot_w * i / (len(labels) - 1) if len(labels) > 1 else plot_w / 2)
+
+    def y_at(value: float) -> float:
+        return base - plot_h * _clamp(value, y_max) / y_max
+
+    for tick in y_ticks:
+        ty = y_at(tick)
+        out.append(
+            f'<line x1="{_n(left)}" y1="{_n(ty)}" x2="{_n(left + plot_w)}" y2="{_n(ty)}" '
+            f'stroke="{GRID}" stroke-width="1"/>'
+        )
+        out.append(_text(left - 6, ty + 4, f"{_n(tick)}{unit}", size=9.5, anchor="end", fill=MUTED))
+    for i, label in enumerate(labels):
+        out.append(_text(x_at(i), base + 18, _truncate(label, 14), size=10, anchor="middle"))
+    ends: list[tuple[float, float, str, str]] = []  # baseline, x, name, colour
+    for k, (name, values) in enumerate(series):
+        colour = SERIES[k % len(SERIES)]
+        run: list[str] = []
+        for i, value in enumerate(values):
+            if value is None:
+                if len(run) > 1:
+                    out.append(_polyline(run, colour))
+                run = []
+                continue
+            run.append(f"{_n(x_at(i))},{_n(y_at(value))}")
+            out.append(
+                f'<circle cx="{_n(x_at(i))}" cy="{_n(y_at(value))}" r="3.5" fill="{colour}"/>'
+            )
+            if len(series) == 1:  # one line: each point says its figure
+                out.append(
+                    _text(
+                        x_at(i),
+                        y_at(value) - 8,
+                        fmt(value),
+                        size=11,
+                        anchor="middle",
+                        weight="bold",
+                    )
+                )
+        if len(run) > 1:
+            out.append(_polyline(run, colour))
+        last = next(((i, v) for i, v in reversed(list(enumerate(values))) if v is not None), None)
+        if last is not None and len(series) > 1:
+            ends.append((y_at(last[1]) + 4, x_at(last[0]) + 8, name, colour))
+    # End labels of lines that end close together are spread apart so none covers another:
+    # pushed down from the top, then up from the axis (never below it, where the dates are).
+    ends.sort()
+    placed = [y for y, *_ in ends]
+    for i in range(1, len(placed)):
+        placed[i] = max(placed[i], placed[i - 1] + 11)
+    for i in reversed(range(len(placed))):
+        ceiling = base + 4 if i == len(placed) - 1 else placed[i + 1] - 11
+        placed[i] = min(placed[i], ceiling)
+    for y, (_, x, name, colour) in zip(placed, ends, strict=True):
+        out.append(_text(x, y, _truncate(name, 8), size=10, fill=colour))
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _polyline(points: Sequence[str], colour: str) -> str:
+    return f'<polyline points="{" ".join(points)}" fill="none" stroke="{colour}" stroke-width="2"/>'

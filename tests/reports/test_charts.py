@@ -155,3 +155,23 @@ def test_different_charts_get_different_ids() -> None:
     one = parse(bars_svg(rows=[("a", 1.0)], title="same"))
     two = parse(bars_svg(rows=[("a", 2.0)], title="same"))
     assert one.find(f"{NS}title").get("id") != two.find(f"{NS}title").get("id")  # type: ignore[union-attr]
+
+
+def test_a_timeline_states_every_figure_and_breaks_its_line_where_one_is_missing() -> None:
+    from diam.charts import timeline_svg
+
+    svg = timeline_svg(
+        labels=["1 Mar 2026", "2 Mar 2027", "3 Mar 2028"],
+        series=[("SI", [25.0, None, 50.0]), ("<HX>", [10.0, 20.0, 30.0])],
+        y_max=100,
+        y_ticks=(0, 50, 100),
+        title="Focus areas",
+        unit="%",
+    )
+    parse(svg)  # well-formed, the label escaped
+    assert "SI: 1 Mar 2026 25%, 2 Mar 2027 no figure, 3 Mar 2028 50%" in svg
+    assert "&lt;HX&gt;" in svg and "<HX>" not in svg
+    # SI has no figure in the middle: no line joins its first and last points.
+    assert svg.count("<polyline") == 1
+    with pytest.raises(ValueError):
+        timeline_svg(labels=["a"], series=[("x", [1.0, 2.0])], y_max=7, y_ticks=(), title="t")

@@ -28,6 +28,10 @@ URLS = [
     ("assessment_results", "/a/{a}/results/", ("get",)),
     ("assessment_profile", "/a/{a}/profile/", ("get", "post")),
     ("assessment_upgrade", "/a/{a}/upgrade/", ("get", "post")),
+    ("assessment_answer_confirm", "/a/{a}/confirm/SI-01/", ("post",)),
+    ("assessment_section_confirm", "/a/{a}/s/SI/confirm/", ("post",)),
+    ("organisation_progress", "/o/{org}/progress/", ("get",)),
+    ("organisation_compare", "/o/{org}/progress/compare/", ("get",)),
 ]
 CASES = [
     pytest.param(name, template, method, id=f"{method}-{name}")

@@ -22,8 +22,9 @@ def test_the_dashboard_lists_assessments_with_status_stage_and_completeness(
     page = alice_client.get(f"/o/{org.pk}/").content.decode()
     assert "Test assessment" in page and "radiology 2.0.0" in page
     assert 'class="badge badge-draft">Draft' in page
-    assert "(provisional)" in page
-    assert "1 %" in page  # completeness: 1 of 101 answered, computed from the answers
+    # A draft shows how much is answered, never a provisional stage (issue 10).
+    assert "(provisional)" not in page and "Draft: no stage until submitted" in page
+    assert "Answered 1 %" in page  # 1 of 101 answered, computed from the answers
     assert "Start a new assessment" in page
     assert f'href="/o/{org.pk}/members/"' in page
     bob_page = bob_client.get(f"/o/{org.pk}/").content.decode()

@@ -130,6 +130,11 @@ ACCESS: dict[str, Entry] = {
     "assessment_section": Entry(A + "/s/SI/", MEMBER),
     "assessment_answer": Entry(A + "/answer/SI-01/", EDITOR, "P"),
     "assessment_answer_history": Entry(A + "/history/SI-01/", MEMBER),
+    # Repeat assessments (issue 10): confirming carried answers, progress over time.
+    "assessment_answer_confirm": Entry(A + "/confirm/SI-01/", EDITOR, "P"),
+    "assessment_section_confirm": Entry(A + "/s/SI/confirm/", EDITOR, "P"),
+    "organisation_progress": Entry(ORG + "/progress/", MEMBER),
+    "organisation_compare": Entry(ORG + "/progress/compare/", MEMBER),
     "assessment_evidence_file": Entry(A + "/evidence/file/{evidence}/", MEMBER),
     "assessment_evidence_remove": Entry(A + "/evidence/file/{evidence}/remove/", EDITOR, "P"),
     "assessment_evidence": Entry(A + "/evidence/SI-01/", EDITOR, "P"),

@@ -41,6 +41,9 @@ FORMS: dict[str, tuple[str, str, bool, dict[str, str]]] = {
     "assessments.ReopenForm": ("/a/{submitted}/reopen/", "alice", False, {}),
     "assessments.NewAssessmentForm": ("/o/{org}/assessments/new/", "alice", False, {}),
     "assessments.EvidenceForm": ("/a/{a}/evidence/SI-01/", "bob", True, {}),
+    "assessments.ConfirmForm": ("/a/{a}/confirm/SI-01/", "bob", True, {}),
+    "assessments.SectionConfirmForm": ("/a/{a}/s/SI/confirm/", "bob", False, {}),
+    "assessments.CompareForm": ("/o/{org}/progress/compare/", "alice", False, {}),
     "security.CodeForm": ("/account/two-factor/setup/", "pat_half", False, {}),
     "audit.AuditFilterForm": ("/o/{org}/audit/", "alice", False, {}),
     "audit.ProgrammeAuditFilterForm": ("/programme/audit/", "pat", False, {}),
@@ -68,6 +71,7 @@ GET_FORMS = {  # in the query
     "audit.ProgrammeAuditFilterForm",
     "programme.OrganisationFilterForm",
     "programme.CertificateFilterForm",
+    "assessments.CompareForm",
 }
 
 

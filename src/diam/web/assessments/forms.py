@@ -81,7 +81,13 @@ class ReopenForm(forms.Form):
     )
 
 
+BLANK = "blank"
+
+
 class NewAssessmentForm(forms.Form):
+    """A new assessment: blank, or started from one of the organisation's earlier submitted or
+    validated assessments (`previous`: (id, label) pairs, most recent first, the default)."""
+
     title = forms.CharField(
         label="Title",
         required=False,
@@ -89,6 +95,69 @@ class NewAssessmentForm(forms.Form):
         validators=[validate_plain_text],
         help_text="Optional; defaults to 'Assessment <month year>'.",
     )
+    start = forms.ChoiceField(
+        label="Start from",
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={
+            "invalid_choice": "Choose a blank assessment or one of the assessments listed."
+        },
+    )
+
+    def __init__(self, *args: Any, previous: list[tuple[int, str]] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        previous = previous or []
+        field = self.fields["start"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(str(pk), label) for pk, label in previous] + [
+            (BLANK, "A blank assessment on the latest model version")
+        ]
+        field.initial = str(previous[0][0]) if previous else BLANK
+
+    def previous_id(self) -> int | None:
+        """The assessment to start from; None for a blank one (also when nothing was chosen
+        and there is nothing to start from)."""
+        start = self.cleaned_data.get("start") or BLANK
+        return None if start == BLANK else int(start)
+
+
+class ConfirmForm(forms.Form):
+    """The Confirm button of one carried answer: the answer's version when the page was drawn."""
+
+    version = forms.IntegerField(min_value=0, max_value=2**31 - 1)
+
+
+class SectionConfirmForm(forms.Form):
+    """The section's Confirm-all button: the carried answers the page showed (comma-separated
+    criterion ids), so that only answers someone has seen are confirmed."""
+
+    criteria = forms.CharField(max_length=4000)
+
+
+class CompareForm(forms.Form):
+    """Two of the organisation's assessments to compare (`choices`: (id, label) pairs)."""
+
+    before = forms.TypedChoiceField(label="Earlier assessment", coerce=int)
+    after = forms.TypedChoiceField(label="Later assessment", coerce=int)
+
+    def __init__(self, *args: Any, choices: list[tuple[int, str]] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        for name in ("before", "after"):
+            field = self.fields[name]
+            assert isinstance(field, forms.TypedChoiceField)
+            field.choices = [(str(pk), label) for pk, label in choices or []]
+            field.error_messages["invalid_choice"] = (
+                f"Choose the {field.label.lower() if field.label else name} from the list."
+            )
+            field.error_messages["required"] = (
+                f"Choose the {field.label.lower() if field.label else name}."
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("before") is not None and data.get("before") == data.get("after"):
+            raise forms.ValidationError("Choose two different assessments to compare.")
+        return data
 
 
 class EvidenceForm(forms.Form):

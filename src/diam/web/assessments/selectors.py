@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django_countries import countries
 
 from diam.model.schema import (
@@ -314,6 +315,8 @@ class HistoryRow:
     old: str
     new: str
     comment: str  # the new comment when it changed; "" otherwise
+    confirmed: bool = False  # a carried answer confirmed unchanged
+    carried_from: str = ""  # the previous assessment's title, when this row carried the answer
 
 
 def history_rows(criterion: Criterion, changes: Iterable[AnswerChange]) -> list[HistoryRow]:
@@ -335,6 +338,8 @@ def history_rows(criterion: Criterion, changes: Iterable[AnswerChange]) -> list[
                     criterion, new.get("value"), new.get("na", False), new.get("justification", "")
                 ),
                 comment=comment,
+                confirmed=bool(new.get("confirmed")),
+                carried_from=str(new.get("carried_from") or ""),
             )
         )
     return rows
@@ -583,47 +588,123 @@ def save_outcome(
     return SaveOutcome(sections, overall_progress(sections), changed)
 
 
+# --- carried answers ----------------------------------------------------------------------------
+
+
+def previous_title(assessment: Assessment) -> str:
+    """The title of the assessment this one was started from, for "Carried from <title>"."""
+    if assessment.previous_id is None:
+        return "the previous assessment"
+    return (
+        Assessment.objects.filter(pk=assessment.previous_id).values_list("title", flat=True).first()
+        or "the previous assessment"
+    )
+
+
+def carried_by_section(assessment: Assessment) -> list[tuple[FocusAreaInfo, int]]:
+    """Focus areas with carried answers still to confirm, and how many, in the model's order."""
+    ids = set(
+        Answer.objects.filter(assessment=assessment, carried=True).values_list(
+            "criterion_id", flat=True
+        )
+    )
+    if not ids:
+        return []
+    model = model_for(assessment)
+    counts: dict[str, int] = defaultdict(int)
+    for c in model.criteria:
+        if c.id in ids:
+            counts[c.focus_area] += 1
+    return [(fa, counts[fa.code]) for fa in model.manifest.focus_areas if counts[fa.code]]
+
+
+def section_carried_ids(*, assessment: Assessment, code: str) -> list[str]:
+    """Criterion ids of one focus area's carried answers still to confirm, in the model's order."""
+    carried = set(
+        Answer.objects.filter(assessment=assessment, carried=True).values_list(
+            "criterion_id", flat=True
+        )
+    )
+    return [
+        c.id for c in model_for(assessment).criteria if c.focus_area == code and c.id in carried
+    ]
+
+
 # --- dashboard ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class AssessmentRow:
+    """One line of the dashboard. A draft shows how much is answered (and how many carried
+    answers wait for confirmation), never a stage: a provisional stage beside last year's final
+    one reads as a collapse. Submitted and validated assessments show their stage and date."""
+
     assessment: Assessment
     stage: int | None
     stage_name: str
     completeness: float | None
     final: bool
+    carried: int = 0  # carried answers still to confirm (drafts)
+    validated_on: date | None = None
+
+    @property
+    def stage_date(self) -> date | None:
+        """When the stage became what it is: the validation decision, else the submission."""
+        if self.validated_on is not None:
+            return self.validated_on
+        submitted = self.assessment.submitted_at
+        return timezone.localdate(submitted) if submitted else None
+
+
+def validation_dates(assessments: Iterable[Assessment]) -> dict[int, date]:
+    """Assessment id -> the date of its validation decision (validated assessments only)."""
+    from diam.web.validation.models import ValidationDecision
+
+    ids = [a.pk for a in assessments if a.status == "validated"]
+    if not ids:
+        return {}
+    return dict(
+        ValidationDecision.objects.filter(request__assessment_id__in=ids).values_list(
+            "request__assessment_id", "decided_on"
+        )
+    )
 
 
 def assessment_rows(*, organisation: Organisation) -> list[AssessmentRow]:
     """The organisation's assessments with their stage and completeness, scored from answers.
 
-    Two queries whatever the number of assessments; scoring itself is microseconds each.
+    A few queries whatever the number of assessments; scoring itself is microseconds each. A
+    validated assessment shows its stored (validated) stage, not the self-assessed one.
     """
     assessments = list(assessment_list(organisation=organisation))
     values: dict[int, dict[str, AnswerValue]] = defaultdict(dict)
+    carried: dict[int, int] = defaultdict(int)
     rows = Answer.objects.filter(assessment__in=assessments).values_list(
-        "assessment_id", "criterion_id", "value", "na", "justification"
+        "assessment_id", "criterion_id", "value", "na", "justification", "carried"
     )
-    for aid, cid, value, na, justification in rows:
+    for aid, cid, value, na, justification, is_carried in rows:
+        carried[aid] += is_carried
         if na:
             values[aid][cid] = NotApplicable(justification)
         elif value is not None:
             values[aid][cid] = value
+    validated = validation_dates(assessments)
     out = []
     country = organisation_country(organisation)
     for a in assessments:
+        extra = {"carried": carried[a.pk], "validated_on": validated.get(a.pk)}
         try:
             model = model_for(a)
         except (RuntimeError, OSError):
             # Pinned to a model version that is not installed: show what was stored.
-            out.append(AssessmentRow(a, a.stage, "", a.completeness, a.is_locked))
+            out.append(AssessmentRow(a, a.stage, "", a.completeness, a.is_locked, **extra))
             continue
         services = a.services if isinstance(a.services, dict) else {}
         result = score(model, values[a.pk], Context(country=country, services=services))
-        out.append(
-            AssessmentRow(a, result.stage, result.stage_name(), result.completeness, a.is_locked)
-        )
+        stage, name = result.stage, result.stage_name()
+        if a.status == "validated" and a.stage is not None:
+            stage, name = a.stage, model.stage_info(a.stage).name
+        out.append(AssessmentRow(a, stage, name, result.completeness, a.is_locked, **extra))
     return out
 
 

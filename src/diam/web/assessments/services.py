@@ -59,6 +59,14 @@ class AnswerConflict(Exception):
         )
 
 
+class CarriedUnconfirmed(AssessmentLocked):
+    """Answers carried from the previous assessment still wait for confirmation.
+
+    A kind of `AssessmentLocked` so that every way to submit (page, API) refuses it the same
+    way (the page's message, the API's 409) without knowing about carried answers.
+    """
+
+
 class EvidenceRejected(ValueError):
     """An uploaded file is too large or not an accepted type."""
 
@@ -203,7 +211,8 @@ def assessment_start_from(
             answer=saved[answer.criterion_id],
             changed_by=user,
             old=Answer().snapshot(),
-            new=saved[answer.criterion_id].snapshot(),
+            # The history names where the answer came from ("carried from <title>").
+            new=saved[answer.criterion_id].snapshot() | {"carried_from": previous.title},
         )
         for answer in carried
     )
@@ -277,6 +286,7 @@ class SavedAnswer:
 
     answer: Answer
     values_before: dict[str, AnswerValue]
+    confirmed: bool = False  # the answer was carried and this save confirmed it
 
 
 # Read for every answer of the assessment when saving one, in the model's field order (from_db
@@ -391,6 +401,7 @@ def _answer_save(
         return SavedAnswer(answer, before)
     # Saving a carried answer confirms it, changed or not; the version moves so that other
     # open pages see the confirmation as a change.
+    confirmed = answer.carried
     answer.carried = False
     answer.version += 1
     answer.updated_by = user
@@ -400,6 +411,11 @@ def _answer_save(
         answer.save(update_fields=_ANSWER_FIELDS)
     if new != old:
         AnswerChange.objects.create(answer=answer, changed_by=user, old=old, new=new)
+    else:
+        # A carried answer saved unchanged: the history says it was confirmed, and by whom.
+        AnswerChange.objects.create(
+            answer=answer, changed_by=user, old=old, new=new | {"confirmed": True}
+        )
     audit_record(
         action="answer.changed" if new != old else "answer.confirmed",
         actor=user,
@@ -411,7 +427,7 @@ def _answer_save(
         else f"{criterion_id}: carried answer confirmed",
         detail={"assessment": locked.pk, "criterion": criterion_id, "old": old, "new": new},
     )
-    return SavedAnswer(answer, before)
+    return SavedAnswer(answer, before, confirmed)
 
 
 _ANSWER_FIELDS = (
@@ -481,11 +497,42 @@ def assessment_rescore(*, assessment: Assessment, result: Result | None = None) 
     return changed
 
 
+def unconfirmed_refusal(assessment: Assessment) -> str:
+    """Why the assessment cannot be submitted yet because of carried answers ('' when it can).
+
+    A submitted assessment states the organisation's situation now; an answer carried from the
+    previous assessment that nobody confirmed would pass that one's state off as today's.
+    """
+    ids = list(
+        Answer.objects.filter(assessment=assessment, carried=True)
+        .order_by("criterion_id")
+        .values_list("criterion_id", flat=True)
+    )
+    if not ids:
+        return ""
+    criteria = model_for(assessment).criteria_by_id
+    areas = sorted({criteria[c].focus_area for c in ids if c in criteria})
+    many = len(ids) != 1
+    return (
+        f"{len(ids)} answer{'s' if many else ''} carried from the previous assessment still "
+        f"wait{'' if many else 's'} for confirmation (in {', '.join(areas)}). Confirm each one, "
+        "or a whole section at once, before submitting."
+    )
+
+
 @transaction.atomic
 def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
+    """Lock the draft and make its stage final.
+
+    Raises `AssessmentLocked` when it is not a draft, `CarriedUnconfirmed` while carried answers
+    wait for confirmation (nothing changes either way).
+    """
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if locked.is_locked:
         raise AssessmentLocked(f"{locked.title} is already {locked.get_status_display().lower()}.")
+    refusal = unconfirmed_refusal(locked)
+    if refusal:
+        raise CarriedUnconfirmed(f"{refusal} Nothing was submitted.")
     locked.status = Status.SUBMITTED
     locked.submitted_at = timezone.now()
     locked.submitted_by = user

@@ -1,4 +1,6 @@
-"""Moving an assessment to a newer version of its model: the preview and the new draft.
+"""Starting a new assessment from an earlier one, on the same or a newer model version.
+
+`assessment_repeat` is the dashboard's "start from the previous assessment" (docs/repeat.md).
 
 An assessment stays on the model version it was answered against. When a newer version is
 installed and declares its migration from that version (`migration.yaml`), members see a
@@ -20,6 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from diam.model.migration import Migration
@@ -30,9 +33,9 @@ from diam.scoring.engine import score
 from diam.scoring.explain import answer_text, why_stage
 from diam.scoring.migrate import Carried, Dropped, MigrationPlan, NeedsInput, plan_migration
 from diam.scoring.result import Result
-from diam.web.accounts.models import User
+from diam.web.accounts.models import Organisation, User
 from diam.web.assessments.access import assessment_get_for_user
-from diam.web.assessments.models import Assessment
+from diam.web.assessments.models import Assessment, Status
 from diam.web.assessments.services import (
     assessment_context,
     assessment_result,
@@ -145,6 +148,29 @@ def upgrade_preview(assessment: Assessment) -> UpgradePreview | None:
     return UpgradePreview(old, new, plan, before, after, sections, dropped)
 
 
+def repeat_candidates(*, organisation: Organisation) -> list[tuple[int, str]]:
+    """The assessments a new one can start from: submitted or validated, most recent first,
+    each as (id, label); the label says the stage, the date and the model version the new
+    assessment will be on."""
+    locked = (
+        Assessment.objects.filter(organisation=organisation)
+        .exclude(status=Status.DRAFT)
+        .order_by("-submitted_at", "-created_at")
+    )
+    out = []
+    for a in locked:
+        when = f"{timezone.localdate(a.submitted_at):%-d %b %Y}" if a.submitted_at else ""
+        stage = f"stage {a.stage}" if a.stage is not None else "not scored"
+        label = (
+            f"{a.title} ({a.get_status_display().lower()} {when}, {stage}, model {a.model_version})"
+        )
+        target = upgrade_target(a)
+        if target is not None:
+            label += f"; the new one moves to model {target[0].version} through its migration"
+        out.append((a.pk, label))
+    return out
+
+
 # --- service ------------------------------------------------------------------------------------
 
 
@@ -198,6 +224,31 @@ def assessment_upgrade(
         },
         request=request,
     )
+    return draft
+
+
+@transaction.atomic
+def assessment_repeat(
+    *, previous: Assessment, user: User, title: str = "", request: HttpRequest | None = None
+) -> Assessment:
+    """Start the organisation's next assessment from `previous` (a submitted or validated one).
+
+    On the latest model version through its migration when `previous` is on the version the
+    migration is declared from (`assessment_upgrade`); otherwise on `previous`'s own version.
+    Answers, N/A, comments, evidence links and the service profile are carried forward; every
+    carried answer waits for confirmation. Raises `ValueError` for a draft.
+    """
+    if not previous.is_locked:
+        raise ValueError(
+            f"{previous.title} is a draft; start from a submitted or validated assessment."
+        )
+    if upgrade_target(previous) is not None:
+        title = title.strip() or f"Assessment {timezone.localdate():%B %Y}"
+        return assessment_upgrade(previous=previous, user=user, title=title, request=request)
+    draft = assessment_start_from(previous=previous, user=user, title=title)
+    if previous.services:
+        draft.services = dict(previous.services)
+        draft.save(update_fields=["services", "updated_at"])
     return draft
 
 

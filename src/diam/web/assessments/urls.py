@@ -1,6 +1,6 @@
 from django.urls import path
 
-from diam.web.assessments import profile, upgrade, views
+from diam.web.assessments import carried, profile, progress, upgrade, views
 
 # Criterion ids (SI-01) and focus-area codes (SI) are upper-case; `str` keeps the patterns
 # simple and the views answer 404 for anything the assessment's model does not define.
@@ -11,12 +11,32 @@ urlpatterns = [
         views.assessment_new,
         name="assessment_new",
     ),
+    path(
+        "o/<id:organisation_id>/progress/",
+        progress.progress_view,
+        name="organisation_progress",
+    ),
+    path(
+        "o/<id:organisation_id>/progress/compare/",
+        progress.compare_view,
+        name="organisation_compare",
+    ),
     path("a/<id:assessment_id>/", views.assessment_start, name="assessment"),
     path("a/<id:assessment_id>/s/<str:code>/", views.section, name="assessment_section"),
     path(
         "a/<id:assessment_id>/answer/<str:criterion_id>/",
         views.answer_save_view,
         name="assessment_answer",
+    ),
+    path(
+        "a/<id:assessment_id>/s/<str:code>/confirm/",
+        carried.section_confirm_view,
+        name="assessment_section_confirm",
+    ),
+    path(
+        "a/<id:assessment_id>/confirm/<str:criterion_id>/",
+        carried.answer_confirm_view,
+        name="assessment_answer_confirm",
     ),
     path(
         "a/<id:assessment_id>/history/<str:criterion_id>/",

@@ -45,7 +45,7 @@ from diam.web.assessments.services import (
     model_for,
     sections_assign,
 )
-from diam.web.assessments.upgrade import upgrade_version
+from diam.web.assessments.upgrade import assessment_repeat, repeat_candidates, upgrade_version
 from diam.web.audit.services import audit_record
 
 # Multipart framing and the CSRF field add a little to a file's size; a request larger than
@@ -102,7 +102,8 @@ def organisation_dashboard(request: HttpRequest, organisation_id: int) -> HttpRe
     organisation, membership = organisation_get_for_user(
         user=_user(request), organisation_id=organisation_id
     )
-    return _dashboard(request, organisation, membership, NewAssessmentForm())
+    form = NewAssessmentForm(previous=repeat_candidates(organisation=organisation))
+    return _dashboard(request, organisation, membership, form)
 
 
 def _dashboard(
@@ -132,17 +133,33 @@ def _dashboard(
 @login_required
 @require_POST
 def assessment_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """A blank assessment, or one started from an earlier submitted or validated one."""
+    user = _user(request)
     organisation, membership = organisation_get_for_user(
-        user=_user(request), organisation_id=organisation_id, need="admin"
+        user=user, organisation_id=organisation_id, need="admin"
     )
-    form = NewAssessmentForm(request.POST)
+    candidates = repeat_candidates(organisation=organisation)
+    form = NewAssessmentForm(request.POST, previous=candidates)
     if not form.is_valid():
         problems = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        messages.error(request, f"The title was not accepted ({problems}) Nothing was created.")
+        messages.error(request, f"Nothing was created: {problems}")
         return _dashboard(request, organisation, membership, form, status=422)
     title = form.cleaned_data["title"]
-    assessment = assessment_create(organisation=organisation, user=_user(request), title=title)
-    messages.success(request, f"{assessment.title} started. Answers are saved as you go.")
+    previous_id = form.previous_id()
+    if previous_id is None:
+        assessment = assessment_create(organisation=organisation, user=user, title=title)
+        messages.success(request, f"{assessment.title} started. Answers are saved as you go.")
+        return redirect("assessment", assessment_id=assessment.pk)
+    # The choice was validated against this organisation's own assessments.
+    previous = Assessment.objects.get(pk=previous_id, organisation=organisation)
+    assessment = assessment_repeat(previous=previous, user=user, title=title, request=request)
+    carried = assessment.answers.filter(carried=True).count()
+    messages.success(
+        request,
+        f"{assessment.title} started from {previous.title} on model {assessment.model_version}: "
+        f"{carried} answers carried forward, each marked “carried, please confirm”. Confirm "
+        "them one by one or a section at a time; an answer you change is confirmed too.",
+    )
     return redirect("assessment", assessment_id=assessment.pk)
 
 
@@ -179,6 +196,9 @@ def _render_section(
         adjust(page)
     context = _base_context(assessment, membership, "survey")
     context["page"] = page
+    carried = [q.id for q in page.questions if q.answer is not None and q.answer.carried]
+    context["carried_ids"] = carried
+    context["previous_title"] = selectors.previous_title(assessment) if carried else ""
     return render(request, "assessments/section.html", context, status=status)
 
 
@@ -282,7 +302,15 @@ def answer_save_view(request: HttpRequest, assessment_id: int, criterion_id: str
     # "Replace it with my answer" after a conflict: the whole question is redrawn.
     replace = clear or bool(request.POST.get("replace"))
     return _saved(
-        request, assessment, membership, criterion, form, saved.answer, saved.values_before, replace
+        request,
+        assessment,
+        membership,
+        criterion,
+        form,
+        saved.answer,
+        saved.values_before,
+        replace,
+        confirmed=saved.confirmed,
     )
 
 
@@ -295,6 +323,8 @@ def _saved(
     answer: Answer,
     before: dict[str, Any],
     replace: bool,
+    *,
+    confirmed: bool = False,
 ) -> HttpResponse:
     changed = answer.version != form.cleaned_data["version"]
     if not _is_htmx(request):
@@ -326,6 +356,7 @@ def _saved(
         outcome=outcome,
         section=next(s for s in outcome.sections if s.code == criterion.focus_area),
         saved_changed=changed,
+        confirmed=confirmed,  # a carried answer: its "please confirm" note goes
     )
     if full:
         # What the form shows is no longer what is stored (cleared, or "12,5" stored as
@@ -681,6 +712,7 @@ def submit(request: HttpRequest, assessment_id: int) -> HttpResponse:
     summary = selectors.result_summary(assessment)
     context = _base_context(assessment, membership, "submit")
     context.update(
+        carried=selectors.carried_by_section(assessment) if not assessment.is_locked else [],
         summary=summary,
         unanswered=selectors.unanswered_by_section(summary.result),
         events=selectors.assessment_events(assessment),
