@@ -192,7 +192,7 @@ class DocxWriter:
                 ("Assessment date", format_date(c.assessment_date)),
                 ("Status", c.status_label),
                 ("Model", f"{c.model_id} {c.model_version}"),
-                ("Completeness", f"{s.completeness:g}% of relevant criteria answered"),
+                ("Completeness", s.completeness_text),
             ],
             (5, 12.4),
         )
@@ -216,7 +216,7 @@ class DocxWriter:
                 ("Stage", f"{s.stage}: {s.stage_name}"),
                 ("Core stages reached", f"{s.core_stage} of 4"),
                 ("Branches mastered", ", ".join(s.mastered_branches) or "none"),
-                ("Completeness", f"{s.completeness:g}% ({s.answered} of {s.relevant} answered)"),
+                ("Completeness", s.completeness_text),
             ],
             (5, 12.4),
         )

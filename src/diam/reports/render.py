@@ -20,11 +20,11 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 from diam import __version__
 from diam.charts import ladder_svg, pct_text, radar_svg
 from diam.reports.benchmark import PeerSection
-from diam.reports.document import FocusAreaRow, Report, Summary
+from diam.reports.document import AnswerRow, FocusAreaRow, Report, Summary
 from diam.reports.gaps import Gap, GapGroup, ReferenceLink
 from diam.reports.procurement import HEADER as CHECKLIST_HEADER
 from diam.reports.procurement import WIDTHS as CHECKLIST_WIDTHS
-from diam.reports.procurement import to_bytes, write_table
+from diam.reports.procurement import Percent, to_bytes, write_table
 
 LEVEL = {1: "low", 2: "medium", 3: "high"}
 DOCX_CHART_NOTE = (
@@ -184,7 +184,7 @@ def _cover(report: Report) -> str:
 <dt>Assessment date</dt><dd>{e(format_date(c.assessment_date))}</dd>
 <dt>Status</dt><dd>{e(c.status_label)}</dd>
 <dt>Model</dt><dd>{e(c.model_id)} {e(c.model_version)}</dd>
-<dt>Completeness</dt><dd>{s.completeness:g}% of relevant criteria answered</dd>
+<dt>Completeness</dt><dd>{e(s.completeness_text)}</dd>
 </dl>
 <p class="disclaimer">{e(c.disclaimer)} Stages in this report are stages of the open model
 {e(c.model_id)} {e(c.model_version)}; they are not official DIAM stages or a certification.</p>
@@ -231,7 +231,7 @@ def _summary(report: Report) -> str:
         _figure(f"Stage {s.stage}", s.stage_name),
         _figure(f"{s.core_stage} of 4", "core stages reached"),
         _figure(branches, "branches mastered"),
-        _figure(f"{s.completeness:g}%", f"complete ({s.answered} of {s.relevant} answered)"),
+        _figure(s.completeness_figure, f"complete: {s.completeness_detail}"),
         "</div>",
         f'<div class="callout"><p><strong>Why stage {s.stage}.</strong> {e(s.why)}</p>'
         f"<p><strong>What stage {s.stage} means.</strong> {e(s.stage_description)}</p></div>",
@@ -685,36 +685,44 @@ def render_xlsx(report: Report) -> bytes:
     assert summary is not None
     summary.title = "Summary"
     c, s = report.cover, report.summary
+    # Typed cells (numbers, percentages, dates) so a spreadsheet sorts and sums them; the
+    # words beside them are the ones the other formats print.
     write_table(
         summary,
         ("Item", "Value"),
         [
             ("Organisation", c.organisation),
-            ("Assessment date", c.assessment_date.isoformat()),
+            ("Assessment date", c.assessment_date),
             ("Model", f"{c.model_id} {c.model_version}"),
             ("Status", c.status_label),
-            ("Stage", f"{s.stage}: {s.stage_name}"),
+            ("Stage", s.stage),
+            ("Stage name", s.stage_name),
             ("Why this stage", s.why),
             ("Stage meaning", s.stage_description),
-            ("Core stage", str(s.core_stage)),
+            ("Core stages reached (of 4)", s.core_stage),
             ("Branches mastered", ", ".join(s.mastered_branches) or "none"),
-            ("Completeness", f"{s.completeness:g}% ({s.answered} of {s.relevant} answered)"),
+            ("Completeness", Percent(s.completeness)),
+            ("Completeness in words", s.completeness_text),
+            ("Criteria asked", s.relevant),
+            ("Criteria answered (N/A included)", s.answered),
+            ("Criteria answered N/A", s.not_applicable),
+            ("Criteria unanswered", s.unanswered),
             ("Strongest focus areas", ", ".join(r.name for r in s.strongest) or _level(s)),
             ("Weakest focus areas", ", ".join(r.name for r in s.weakest) or _level(s)),
             ("Roadmap target", report.roadmap.target_label or report.roadmap.message or ""),
             ("Statement", c.disclaimer),
         ],
-        (24, 100),
+        (32, 100),
     )
     focus = workbook.create_sheet("Focus areas")
     write_table(
         focus,
-        ("Code", "Focus area", "Met", "Total", "Percent", "Peer median", "Peer n"),
+        ("Code", "Focus area", "Met", "Total", "Percent met", "Peer median", "Peer n"),
         [
-            (f.code, f.name, f.met, f.total, f.percent, f.peer_median, f.peer_n)
+            (f.code, f.name, f.met, f.total, _percent(f.percent), _percent(f.peer_median), f.peer_n)
             for f in report.focus_areas
         ],
-        (8, 44, 8, 8, 10, 12, 8),
+        (8, 44, 8, 8, 12, 12, 8),
     )
     _benchmark_sheet(workbook, report)
     gaps = workbook.create_sheet("Gaps")
@@ -785,10 +793,13 @@ def render_xlsx(report: Report) -> bytes:
             "Stage/branch",
             "Statement",
             "Answer",
+            "Value",
+            "Unit",
+            "Raw value",
             "Status",
             "Comment",
             "Answered by",
-            "Answered at",
+            "Answered at (UTC)",
             "Pass mark and answer",
         ),
         [
@@ -798,17 +809,39 @@ def render_xlsx(report: Report) -> bytes:
                 a.group,
                 a.statement,
                 a.answer,
+                *_typed_answer(a),
                 a.status,
                 a.comment,
                 a.answered_by,
-                format_datetime(a.answered_at),
+                a.answered_at,
                 a.explanation,
             )
             for a in report.answers
         ],
-        (11, 10, 12, 60, 24, 14, 40, 20, 17, 50),
+        (11, 10, 12, 60, 24, 10, 10, 10, 14, 40, 20, 17, 50),
     )
     return to_bytes(workbook)
+
+
+def _percent(value: float | None) -> Percent | None:
+    return None if value is None else Percent(value)
+
+
+def _typed_answer(a: AnswerRow) -> tuple[object, str, object]:
+    """Value, unit and raw value of an answer: a number or percentage to compute with, `yes` /
+    `no` for a boolean (its TRUE / FALSE in the raw column), an option's label (its id raw)."""
+    if a.not_applicable:
+        return "N/A", "", "N/A"
+    value = a.value
+    if value is None:
+        return None, "", None
+    if a.kind == "boolean":
+        return ("yes" if value is True else "no"), "", value
+    if a.kind == "percent" and isinstance(value, int | float):
+        return Percent(value), "%", value
+    if a.kind == "number":
+        return value, a.unit, value
+    return a.answer, "", value
 
 
 def _benchmark_sheet(workbook: Workbook, report: Report) -> None:
@@ -824,13 +857,13 @@ def _benchmark_sheet(workbook: Workbook, report: Report) -> None:
         ("This organisation", benchmark_position(b), b.own_stage, b.own_band, b.own_band_n),
     ]
     own = {f.code: f.percent for f in report.focus_areas}
-    rows += [(a.code, a.name, own.get(a.code), a.median, a.n) for a in b.areas]
+    rows += [(a.code, a.name, _percent(own.get(a.code)), _percent(a.median), a.n) for a in b.areas]
     rows += [("Hidden", note, "", "", "") for note in b.notes]
     if b.includes_demo:
         rows.append(("Note", DEMO_NOTE, "", "", ""))
     write_table(
         sheet,
-        ("Item", "Focus area / detail", "This assessment (%)", "Peer value", "n"),
+        ("Item", "Focus area / detail", "This assessment", "Peer value", "n"),
         rows,
         (18, 60, 18, 12, 8),
     )
