@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -16,8 +14,7 @@ from pypdf import PdfReader
 from diam.model import Model
 from diam.reports import Report, build_report, render_docx, render_xlsx
 from diam.scoring import AnswerSheet
-
-SOFFICE = shutil.which("soffice")
+from tests.libreoffice import SOFFICE, soffice_convert
 
 
 @pytest.mark.libreoffice
@@ -28,27 +25,7 @@ def test_libreoffice_converts_docx_and_xlsx(example_report: Report, tmp_path: Pa
     docx.write_bytes(render_docx(example_report))
     xlsx.write_bytes(render_xlsx(example_report))
     out = tmp_path / "pdf"
-    profile = (tmp_path / "lo-profile").as_uri()  # own profile: parallel runs do not clash
-    assert SOFFICE is not None
-    done = subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation={profile}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(out),
-            str(docx),
-            str(xlsx),
-        ],  # fmt: skip
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "Error" not in done.stderr, done.stderr
+    soffice_convert([docx, xlsx], "pdf", out, tmp_path)
     docx_pdf = PdfReader(out / "document.pdf")
     text = "\n".join(page.extract_text() or "" for page in docx_pdf.pages)
     assert "Executive summary" in text and "Procurement checklist" in text
@@ -57,30 +34,6 @@ def test_libreoffice_converts_docx_and_xlsx(example_report: Report, tmp_path: Pa
     sheets = "\n".join(page.extract_text() or "" for page in PdfReader(out / "workbook.pdf").pages)
     assert example_report.checklist.items[0].criterion_id in sheets
     assert "not an official DIAM rating" in sheets
-
-
-def _soffice_convert(source: Path, fmt: str, out: Path, profile_dir: Path) -> Path:
-    """`source` converted by LibreOffice headless into `out`; its own profile so parallel
-    runs do not clash."""
-    assert SOFFICE is not None
-    done = subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation={profile_dir.as_uri()}",
-            "--headless",
-            "--convert-to",
-            fmt,
-            "--outdir",
-            str(out),
-            str(source),
-        ],  # fmt: skip
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return out / f"{source.stem}.{fmt.split(':')[0]}"
 
 
 @pytest.mark.libreoffice
@@ -115,9 +68,8 @@ def test_the_xlsx_report_keeps_types_through_libreoffice_which_sorts_and_sums_th
     source = tmp_path / "report.xlsx"
     workbook.save(source)
 
-    back = load_workbook(
-        _soffice_convert(source, "xlsx", tmp_path / "out", tmp_path / "lo"), data_only=True
-    )
+    soffice_convert([source], "xlsx", tmp_path / "out", tmp_path)
+    back = load_workbook(tmp_path / "out" / "report.xlsx", data_only=True)
 
     def given(kind: str) -> list[float]:
         return [float(a.value) for a in report.answers if a.kind == kind and a.value is not None]
