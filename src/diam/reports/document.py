@@ -56,6 +56,41 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("answers", "Appendix: answers"),
 )
 
+# For a reader who has not met the model's words before (a department head, a board): the
+# few terms the report uses, in plain sentences. Every format prints it in the summary.
+READING_GUIDE: tuple[tuple[str, str], ...] = (
+    (
+        "Criterion",
+        "One capability the department either has or has not, stated so that it can be "
+        "checked (for example “97 % of images are stored in the archive”). Each has a code "
+        "such as SI-03, whose letters name its focus area.",
+    ),
+    (
+        "Stages 0 to 7",
+        "Stages 1 to 4, the core stages, are climbed in order: a stage is reached when its "
+        "criteria are met and the stage below is reached. Above stage 4, each of the three "
+        "specialised branches (A, B, C) that is mastered adds one stage: one branch gives "
+        "stage 5, two give stage 6, all three give stage 7.",
+    ),
+    (
+        "Focus area",
+        "A theme, such as software infrastructure or patient engagement. Its percentage is "
+        "the share of its applicable criteria that are met.",
+    ),
+    (
+        "Not applicable (N/A)",
+        "A criterion the organisation declared not relevant to it, giving a reason. It counts "
+        "as answered but is left out of every percentage met. Criteria not asked at all (about "
+        "a service the organisation does not run, or a law of another country) are left out "
+        "too.",
+    ),
+    (
+        "Unanswered",
+        "A criterion nobody has answered yet. It counts as not met for the stage and is listed "
+        "apart, so that nobody mistakes it for a known gap.",
+    ),
+)
+
 PEER_PLACEHOLDER = "Peer comparison appears here once benchmarks are available."
 
 STATUS_TEXT = {

@@ -25,7 +25,9 @@ from diam.reports.roadmap import Roadmap
 from diam.text import office_text
 
 DISCLAIMER = (
-    "An open model inspired by DIAM, not an official DIAM rating. Not affiliated with HIMSS or ESR."
+    "diam is an open model inspired by the public description of the HIMSS/ESR Digital Imaging "
+    "Adoption Model (DIAM); not an official DIAM rating or stage. Not affiliated with HIMSS or "
+    "ESR."
 )
 
 HEADER = (

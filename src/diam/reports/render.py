@@ -20,7 +20,7 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 from diam import __version__
 from diam.charts import ladder_svg, pct_text, radar_svg
 from diam.reports.benchmark import PeerSection
-from diam.reports.document import AnswerRow, FocusAreaRow, Report, Summary
+from diam.reports.document import READING_GUIDE, AnswerRow, FocusAreaRow, Report, Summary
 from diam.reports.gaps import Gap, GapGroup, ReferenceLink
 from diam.reports.procurement import HEADER as CHECKLIST_HEADER
 from diam.reports.procurement import WIDTHS as CHECKLIST_WIDTHS
@@ -230,7 +230,10 @@ def _summary(report: Report) -> str:
         '<div class="figures">',
         _figure(f"Stage {s.stage}", s.stage_name),
         _figure(f"{s.core_stage} of 4", "core stages reached"),
-        _figure(branches, "branches mastered"),
+        _figure(
+            f"{len(s.mastered_branches)} of {len(report.branches)}",
+            f"branches mastered{f' ({branches})' if s.mastered_branches else ''}",
+        ),
         _figure(s.completeness_figure, f"complete: {s.completeness_detail}"),
         "</div>",
         f'<div class="callout"><p><strong>Why stage {s.stage}.</strong> {e(s.why)}</p>'
@@ -267,6 +270,12 @@ def _summary(report: Report) -> str:
             f'<p class="note">{s.unanswered} criteria are unanswered. They count as not met '
             "until they are answered, and are listed apart in the gap report.</p>"
         )
+    parts.append("<h3>How to read this report</h3>")
+    parts.append(
+        '<dl class="reading-guide">'
+        + "".join(f"<dt>{e(term)}</dt><dd>{e(text)}</dd>" for term, text in READING_GUIDE)
+        + "</dl>"
+    )
     parts.append(f'<p class="muted small">{e(report.cover.disclaimer)}</p>')
     return _chapter(report, "summary", "\n".join(parts))
 
@@ -292,7 +301,10 @@ def _ladder(report: Report) -> str:
         for br in report.branches
     ]
     table = _table(
-        (16, 44, 12, 12, 16), ("Level", "Name", "Met", "Percent", "Status"), rows, numeric=(2, 3)
+        (16, 44, 12, 12, 16),
+        ("Level", "Name", "Criteria met", "Percent met", "Status"),
+        rows,
+        numeric=(2, 3),
     )
     content = f"""<p>Core stages build on each other; each of the three branches counts once core
 stage 4 is reached (one branch gives stage 5, two give stage 6, all three give stage 7).</p>
@@ -304,7 +316,7 @@ stage 4 is reached (one branch gives stage 5, two give stage 6, all three give s
 
 def _focus_areas(report: Report) -> str:
     peer = report.has_peer
-    header = ["Code", "Focus area", "Met", "Total", "Percent"]
+    header = ["Code", "Focus area", "Criteria met", "Applicable criteria", "Percent met"]
     widths = [10, 54, 12, 12, 12]
     if peer:
         header.append("Peer median")
@@ -486,8 +498,8 @@ def _gaps(report: Report) -> str:
     parts.append("<h3>Beyond the stage</h3>")
     if g.beyond:
         parts.append(
-            "<p>Good practice that counts in the focus-area scores but in no stage or branch "
-            "rule: not met or unanswered here.</p>"
+            "<p>Good practice that counts in the focus-area percentages but does not change "
+            "the stage; these are not met or not answered yet.</p>"
         )
         beyond = [
             (
@@ -549,8 +561,8 @@ def _roadmap(report: Report) -> str:
         ]
         parts.append(
             f'<div class="phase"><h3>Phase {phase.number}: {e(phase.title)}</h3>'
-            f'<p class="phase-meta">{need}; total effort {phase.effort} '
-            "(1 low to 3 high per step).</p>"
+            f'<p class="phase-meta">{need.capitalize()}. Effort: {phase.effort} points in '
+            "total (each step counts 1 for low, 2 for medium and 3 for high effort).</p>"
             + _table(
                 (6, 12, 60, 11, 11),
                 ("#", "Criterion", "Action", "Impact", "Effort"),

@@ -166,7 +166,7 @@ def explain_answer(criterion: Criterion, value: AnswerValue | None) -> Explanati
         gap = shortfall(criterion, value)
         text = f"not met: needs {mark}; answered {said}" + (f" ({gap})" if gap else "")
     if not criterion.gating and status is not Status.NOT_APPLICABLE:
-        text += " (beyond the stage: counts in no stage rule)"
+        text += " (beyond the stages: good practice that does not change the stage)"
     return Explanation(criterion.id, status, mark, said, gap, text)
 
 
