@@ -136,7 +136,14 @@ class ResultOut(BaseModel):
     model_version: str
     stage: int
     core_stage: int
-    completeness: float
+    completeness: float = Field(
+        description="Percent of the asked criteria answered, N/A answers included "
+        "(docs/scoring.md §5)."
+    )
+    completeness_counts: dict[str, Any] = Field(
+        description="The counts behind `completeness`: percent, answered, relevant (asked), "
+        "not_applicable (N/A answers, part of answered), unanswered."
+    )
     branches: dict[str, Any]
     stages: dict[str, Any]
     focus_areas: dict[str, Any]
