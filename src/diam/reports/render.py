@@ -849,9 +849,10 @@ def _typed_answer(a: AnswerRow) -> tuple[object, str, object]:
         return None, "", None
     if a.kind == "boolean":
         return ("yes" if value is True else "no"), "", value
-    if a.kind == "percent" and isinstance(value, int | float):
-        return Percent(value), "%", value
-    if a.kind == "number":
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if a.kind == "percent" and number:
+        return Percent(float(value)), "%", value
+    if a.kind == "number" and number:
         return value, a.unit, value
     return a.answer, "", value
 
