@@ -70,7 +70,9 @@ class AssessmentOut(Schema):
     updated_at: datetime
     submitted_at: datetime | None
     stage: int | None = Field(description="Stored stage (set when submitted); see /result.")
-    completeness: float | None
+    completeness: float | None = Field(
+        description="Stored with the stage (docs/scoring.md §5); /result gives the current one."
+    )
 
 
 class AssessmentPage(Schema):
