@@ -20,6 +20,8 @@ cat <<MSG
 
   diam is running at http://127.0.0.1:8000  (Ctrl+C stops it)
   Sign in with one of the demo logins above (also in data/demo-logins.txt).
+  E-mails (invitations, password resets) are not delivered in development: read them and
+  follow their links in the outbox at http://127.0.0.1:8000/dev/outbox/
 
 MSG
 # The worker renders report files (PDF, DOCX) off the request path; it stops with the server.

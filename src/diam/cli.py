@@ -29,7 +29,7 @@ from diam.paths import (
 )
 from diam.scoring.answers import AnswerError, AnswerSheet, parse_answer_file
 from diam.scoring.engine import score
-from diam.scoring.explain import explain_criterion, stage_meaning, why_stage
+from diam.scoring.explain import completeness_text, explain_criterion, stage_meaning, why_stage
 from diam.scoring.result import Result
 
 
@@ -374,8 +374,8 @@ def format_result(result: Result) -> str:
         f"  {why_stage(result)}",
         f"  {stage_meaning(result)}",
         f"  Model {m.id} {m.version} (an open model inspired by DIAM; not an official DIAM "
-        "rating). Completeness "
-        f"{result.completeness:.1f}%.",
+        "rating).",
+        f"  Completeness {completeness_text(result.completeness_counts)}.",
     ]
     context = result.context
     if m.manifest.services or any(c.applies_in for c in m.criteria):

@@ -4,8 +4,6 @@ sheets, the answer cells' drop-downs and ranges, the protection, and every answe
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,8 +12,7 @@ from openpyxl import load_workbook
 
 from diam.exchange.workbook import build_workbook, read_workbook
 from tests.core.test_exchange import MODEL, example_sheet
-
-SOFFICE = shutil.which("soffice")
+from tests.libreoffice import SOFFICE, soffice_convert
 
 
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
@@ -26,26 +23,7 @@ def test_libreoffice_opens_and_saves_the_workbook_intact(tmp_path: Path) -> None
     source.parent.mkdir()
     source.write_bytes(original)
     out = tmp_path / "out"
-    profile = (tmp_path / "lo-profile").as_uri()  # own profile: parallel runs do not clash
-    assert SOFFICE is not None
-    done = subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation={profile}",
-            "--headless",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(out),
-            str(source),
-        ],  # fmt: skip
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "Error" not in done.stderr, done.stderr
+    soffice_convert([source], "xlsx", out, tmp_path)
     saved = (out / "workbook.xlsx").read_bytes()
     before = load_workbook(io.BytesIO(original))
     after = load_workbook(io.BytesIO(saved))

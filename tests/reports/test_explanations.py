@@ -55,7 +55,7 @@ def test_the_report_explains_the_stage_and_every_gap(report: Report) -> None:
     assert rows["HX-04"].status == "not met"  # the plain status stays for machines
     beyond = {g.criterion_id: g for g in report.gaps.beyond}
     assert "CD-04" in beyond and beyond["CD-04"].explanation.endswith(
-        "(beyond the stage: counts in no stage rule)"
+        "(beyond the stages: good practice that does not change the stage)"
     )
     assert all(not report.result.model.criteria_by_id[cid].gating for cid in beyond)
 

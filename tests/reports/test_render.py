@@ -26,7 +26,7 @@ from diam.reports import (
     render_pdf,
     render_xlsx,
 )
-from diam.reports.document import PEER_PLACEHOLDER, SECTIONS
+from diam.reports.document import PEER_PLACEHOLDER, READING_GUIDE, SECTIONS
 from diam.scoring import AnswerSheet
 from diam.scoring.result import Status
 
@@ -290,3 +290,21 @@ def test_an_empty_assessment_names_no_strongest_or_weakest_area(radiology_model:
     assert "Every focus area stands at 0% met" in page and "Strongest focus areas" not in page
     assert "Draft: answers may still change" in page
     assert all(st.gap.status is Status.UNANSWERED for st in report.roadmap.steps)
+
+
+def test_a_reader_new_to_the_model_gets_its_terms_and_the_disclaimer_in_html_and_docx(
+    example_report: Report,
+) -> None:
+    html = render_html(example_report)
+    docx_text = "\n".join(
+        p.text for p in Document(io.BytesIO(render_docx(example_report))).paragraphs
+    )
+    for text in (html, docx_text):
+        assert "How to read this report" in text
+        for term, _ in READING_GUIDE:
+            assert term in text
+        assert "inspired by the public description of the HIMSS/ESR Digital Imaging" in text
+        assert "not an official DIAM rating or stage" in text
+    # Figures carry their counts and units: branches "0 of 3", effort in points.
+    assert f"of {len(example_report.branches)}</span>" in html
+    assert "points in total (each step counts 1 for low" in html

@@ -7,6 +7,7 @@ import pytest
 from diam.model import Model
 from diam.model.schema import StageRuleMode
 from diam.reports import build_roadmap
+from diam.reports.roadmap import ANSWER_FIRST
 from diam.scoring import AnswerSheet, score
 from diam.scoring.result import Status
 
@@ -117,7 +118,7 @@ def test_unanswered_criteria_are_steps_that_say_answer_first() -> None:
     roadmap = build_roadmap(model, result)
     by_id = {s.criterion_id: s for s in roadmap.steps}
     assert by_id["AA-02"].gap.status is Status.UNANSWERED
-    assert by_id["AA-02"].action.startswith("Answer this criterion first")
+    assert by_id["AA-02"].action == ANSWER_FIRST + "Do AA-02."  # find out first, then act
     assert by_id["AA-01"].action == "Do AA-01."
 
 

@@ -26,7 +26,14 @@ from diam.reports.roadmap import Roadmap, RoadmapStep, build_roadmap
 from diam.scoring.answers import AnswerValue, NotApplicable
 from diam.scoring.context import Context
 from diam.scoring.engine import score
-from diam.scoring.explain import CountryName, explain_criterion, stage_meaning, why_stage
+from diam.scoring.explain import (
+    CountryName,
+    completeness_detail,
+    completeness_figure,
+    explain_criterion,
+    stage_meaning,
+    why_stage,
+)
 from diam.scoring.result import Result, Status
 from diam.text import office_text
 
@@ -47,6 +54,41 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("roadmap", "Roadmap"),
     ("checklist", "Procurement checklist"),
     ("answers", "Appendix: answers"),
+)
+
+# For a reader who has not met the model's words before (a department head, a board): the
+# few terms the report uses, in plain sentences. Every format prints it in the summary.
+READING_GUIDE: tuple[tuple[str, str], ...] = (
+    (
+        "Criterion",
+        "One capability the department either has or has not, stated so that it can be "
+        "checked (for example “97 % of images are stored in the archive”). Each has a code "
+        "such as SI-03, whose letters name its focus area.",
+    ),
+    (
+        "Stages 0 to 7",
+        "Stages 1 to 4, the core stages, are climbed in order: a stage is reached when its "
+        "criteria are met and the stage below is reached. Above stage 4, each of the three "
+        "specialised branches (A, B, C) that is mastered adds one stage: one branch gives "
+        "stage 5, two give stage 6, all three give stage 7.",
+    ),
+    (
+        "Focus area",
+        "A theme, such as software infrastructure or patient engagement. Its percentage is "
+        "the share of its applicable criteria that are met.",
+    ),
+    (
+        "Not applicable (N/A)",
+        "A criterion the organisation declared not relevant to it, giving a reason. It counts "
+        "as answered but is left out of every percentage met. Criteria not asked at all (about "
+        "a service the organisation does not run, or a law of another country) are left out "
+        "too.",
+    ),
+    (
+        "Unanswered",
+        "A criterion nobody has answered yet. It counts as not met for the stage and is listed "
+        "apart, so that nobody mistakes it for a known gap.",
+    ),
 )
 
 PEER_PLACEHOLDER = "Peer comparison appears here once benchmarks are available."
@@ -108,10 +150,17 @@ class Summary:
     next_steps: tuple[RoadmapStep, ...]
     next_target_label: str
     completeness: float
-    answered: int
+    answered: int  # relevant criteria with a value or N/A (docs/scoring.md §5)
     relevant: int
     unanswered: int
     why: str = ""  # one sentence: why the stage is what it is, naming the nearest misses
+    not_applicable: int = 0  # of `answered`, the N/A answers
+    completeness_figure: str = ""  # "87.5 %", printed alike by every format
+    completeness_detail: str = ""  # "35 of 40 criteria answered, 3 of them as not applicable"
+
+    @property
+    def completeness_text(self) -> str:
+        return f"{self.completeness_figure} ({self.completeness_detail})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +175,13 @@ class AnswerRow:
     answered_by: str
     answered_at: datetime | None
     explanation: str = ""  # the status with its pass mark and the answer, as a sentence
+    # The answer as data, for typed spreadsheet cells: the kind of answer ("boolean",
+    # "percent", "number", "choice"), the raw value (bool, number, option id; None when
+    # unanswered or N/A), the unit of a number, and whether it was answered N/A.
+    kind: str = ""
+    value: bool | float | int | str | None = None
+    unit: str = ""
+    not_applicable: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +225,17 @@ def format_answer(criterion: Criterion, value: AnswerValue | None) -> str:
         return f"{number}%"
     assert isinstance(answer, NumberAnswer)
     return f"{number} {answer.unit}"
+
+
+def _kind(criterion: Criterion) -> str:
+    answer = criterion.answer
+    if isinstance(answer, BooleanAnswer):
+        return "boolean"
+    if isinstance(answer, PercentAnswer):
+        return "percent"
+    if isinstance(answer, ChoiceAnswer):
+        return "choice"
+    return "number"
 
 
 def _extremes(rows: Sequence[FocusAreaRow]) -> tuple[tuple[FocusAreaRow, ...], ...]:
@@ -256,8 +323,7 @@ def build_report(
     )
     strongest, weakest = _extremes(focus_rows)
     first_phase = roadmap.phases[0].steps if roadmap.phases else ()
-    relevant = len(model.criteria) - len(result.hidden)
-    unanswered = len(result.criteria_with(Status.UNANSWERED))
+    completeness = result.completeness_counts
     stage_info = model.stage_info(result.stage)
     summary = Summary(
         stage=result.stage,
@@ -276,11 +342,14 @@ def build_report(
         ),
         next_steps=tuple(first_phase[:3]),
         next_target_label=roadmap.target_label,
-        completeness=result.completeness,
-        answered=relevant - unanswered,
-        relevant=relevant,
-        unanswered=unanswered,
+        completeness=completeness.percent,
+        answered=completeness.answered,
+        relevant=completeness.relevant,
+        unanswered=completeness.unanswered,
         why=why_stage(result),
+        not_applicable=completeness.not_applicable,
+        completeness_figure=completeness_figure(completeness),
+        completeness_detail=completeness_detail(completeness),
     )
     statuses = result.criteria
     answers = []
@@ -288,6 +357,7 @@ def build_report(
         value = values.get(criterion.id)
         who = answered_by.get(criterion.id)
         text = format_answer(criterion, value)
+        na = isinstance(value, NotApplicable)
         if isinstance(value, NotApplicable):
             text = f"N/A: {value.justification}"
         answers.append(
@@ -304,6 +374,10 @@ def build_report(
                 explanation=explain_criterion(
                     result, criterion.id, country_name=country_name
                 ).sentence,
+                kind=_kind(criterion),
+                value=None if value is None or isinstance(value, NotApplicable) else value,
+                unit=criterion.answer.unit if isinstance(criterion.answer, NumberAnswer) else "",
+                not_applicable=na,
             )
         )
     cover = Cover(

@@ -21,7 +21,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from diam.charts import pct_text
-from diam.reports.document import Report
+from diam.reports.document import READING_GUIDE, Report
 from diam.reports.render import (
     DEMO_NOTE,
     DOCX_CHART_NOTE,
@@ -192,7 +192,7 @@ class DocxWriter:
                 ("Assessment date", format_date(c.assessment_date)),
                 ("Status", c.status_label),
                 ("Model", f"{c.model_id} {c.model_version}"),
-                ("Completeness", f"{s.completeness:g}% of relevant criteria answered"),
+                ("Completeness", s.completeness_text),
             ],
             (5, 12.4),
         )
@@ -215,8 +215,12 @@ class DocxWriter:
             [
                 ("Stage", f"{s.stage}: {s.stage_name}"),
                 ("Core stages reached", f"{s.core_stage} of 4"),
-                ("Branches mastered", ", ".join(s.mastered_branches) or "none"),
-                ("Completeness", f"{s.completeness:g}% ({s.answered} of {s.relevant} answered)"),
+                (
+                    "Branches mastered",
+                    f"{len(s.mastered_branches)} of {len(r.branches)}"
+                    + (f" ({', '.join(s.mastered_branches)})" if s.mastered_branches else ""),
+                ),
+                ("Completeness", s.completeness_text),
             ],
             (5, 12.4),
         )
@@ -253,6 +257,9 @@ class DocxWriter:
                 f"{s.unanswered} criteria are unanswered. They count as not met until "
                 "they are answered, and are listed apart in the gap report."
             )
+        self.doc.add_heading("How to read this report", 2)
+        for term, text in READING_GUIDE:
+            self._labelled(f"{term}:", text)
         self._para(r.cover.disclaimer, muted=True)
 
     def _ladder(self) -> None:
@@ -278,7 +285,9 @@ class DocxWriter:
             )
             for b in self.report.branches
         ]
-        self._table(("Level", "Name", "Met", "Percent", "Status"), rows, (2.8, 8, 2.2, 2, 2.4))
+        self._table(
+            ("Level", "Name", "Criteria met", "Percent met", "Status"), rows, (2.8, 8, 2.2, 2, 2.4)
+        )
 
     def _focus(self) -> None:
         r = self.report
@@ -286,7 +295,7 @@ class DocxWriter:
         self._para(DOCX_CHART_NOTE, muted=True)
         if r.has_peer:
             self._table(
-                ("Code", "Focus area", "Met", "Total", "Percent", "Peer median"),
+                ("Code", "Focus area", "Met", "Applicable", "Percent met", "Peer median"),
                 [
                     (
                         f.code,
@@ -302,7 +311,7 @@ class DocxWriter:
             )
         else:
             self._table(
-                ("Code", "Focus area", "Met", "Total", "Percent"),
+                ("Code", "Focus area", "Criteria met", "Applicable criteria", "Percent met"),
                 [(f.code, f.name, f.met, f.total, pct_text(f.percent)) for f in r.focus_areas],
                 (1.6, 9.8, 2, 2, 2),
             )
@@ -420,7 +429,8 @@ class DocxWriter:
         for phase in rm.phases:
             self.doc.add_heading(f"Phase {phase.number}: {phase.title}", level=2)
             self._para(
-                f"{phase.needed} of {len(phase.steps)} steps needed; total effort {phase.effort}.",
+                f"{phase.needed} of {len(phase.steps)} steps needed. Effort: {phase.effort} points "
+                "in total (each step counts 1 for low, 2 for medium and 3 for high effort).",
                 muted=True,
             )
             self._table(

@@ -12,6 +12,7 @@ import io
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from openpyxl import Workbook  # type: ignore[import-untyped]
@@ -24,7 +25,9 @@ from diam.reports.roadmap import Roadmap
 from diam.text import office_text
 
 DISCLAIMER = (
-    "An open model inspired by DIAM, not an official DIAM rating. Not affiliated with HIMSS or ESR."
+    "diam is an open model inspired by the public description of the HIMSS/ESR Digital Imaging "
+    "Adoption Model (DIAM); not an official DIAM rating or stage. Not affiliated with HIMSS or "
+    "ESR."
 )
 
 HEADER = (
@@ -137,9 +140,49 @@ def safe_text(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
+@dataclass(frozen=True, slots=True)
+class Percent:
+    """A percentage (0–100) for a spreadsheet cell: stored as a fraction with a percent format,
+    so it sorts and sums as a number and reads `72.5%`."""
+
+    value: float
+
+    def __str__(self) -> str:
+        return f"{self.value:g}%"
+
+
+# Dates and times as real spreadsheet dates (ISO order reads the same in every locale); times
+# are UTC, as the column headers say, since spreadsheet cells carry no time zone.
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+
+def _put(cell: Any, value: object) -> None:
+    """Write `value` into `cell` keeping its type: text stays text (never a formula, whatever it
+    starts with), numbers are numbers, `Percent` a percentage, dates dates, booleans booleans."""
+    if value is None:
+        return
+    if isinstance(value, str):
+        cell.value = office_text(value)
+        cell.data_type = "s"  # never a formula, whatever the text starts with
+    elif isinstance(value, Percent):
+        cell.value = value.value / 100
+        # One decimal only where the figure has one, as the other formats print it.
+        cell.number_format = "0%" if float(value.value).is_integer() else "0.0%"
+    elif isinstance(value, datetime):
+        moment = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+        cell.value = moment
+        cell.number_format = DATETIME_FORMAT
+    elif isinstance(value, date):
+        cell.value = value
+        cell.number_format = DATE_FORMAT
+    else:
+        cell.value = value
+
+
 def _lines_needed(value: object, width: float, chars_per_unit: float = 1.15) -> int:
     """Estimated wrapped lines of a cell; spreadsheets do not size rows from wrapped text."""
-    if value is None:
+    if value is None or isinstance(value, date | int | float):
         return 1
     chars_per_line = max(int(width * chars_per_unit), 1)
     return sum(max(1, math.ceil(len(part) / chars_per_line)) for part in str(value).split("\n"))
@@ -172,11 +215,7 @@ def write_table(
         count += 1
         for col, value in enumerate(row, start=1):
             cell = sheet.cell(row=r, column=col)
-            if isinstance(value, str):
-                cell.value = office_text(value)
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-            else:
-                cell.value = value
+            _put(cell, value)
             cell.alignment = wrap
         lines = max(_lines_needed(v, w) for v, w in zip(row, widths, strict=True))
         sheet.row_dimensions[r].height = LINE_HEIGHT * lines + 3

@@ -20,11 +20,11 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 from diam import __version__
 from diam.charts import ladder_svg, pct_text, radar_svg
 from diam.reports.benchmark import PeerSection
-from diam.reports.document import FocusAreaRow, Report, Summary
+from diam.reports.document import READING_GUIDE, AnswerRow, FocusAreaRow, Report, Summary
 from diam.reports.gaps import Gap, GapGroup, ReferenceLink
 from diam.reports.procurement import HEADER as CHECKLIST_HEADER
 from diam.reports.procurement import WIDTHS as CHECKLIST_WIDTHS
-from diam.reports.procurement import to_bytes, write_table
+from diam.reports.procurement import Percent, to_bytes, write_table
 
 LEVEL = {1: "low", 2: "medium", 3: "high"}
 DOCX_CHART_NOTE = (
@@ -184,7 +184,7 @@ def _cover(report: Report) -> str:
 <dt>Assessment date</dt><dd>{e(format_date(c.assessment_date))}</dd>
 <dt>Status</dt><dd>{e(c.status_label)}</dd>
 <dt>Model</dt><dd>{e(c.model_id)} {e(c.model_version)}</dd>
-<dt>Completeness</dt><dd>{s.completeness:g}% of relevant criteria answered</dd>
+<dt>Completeness</dt><dd>{e(s.completeness_text)}</dd>
 </dl>
 <p class="disclaimer">{e(c.disclaimer)} Stages in this report are stages of the open model
 {e(c.model_id)} {e(c.model_version)}; they are not official DIAM stages or a certification.</p>
@@ -230,8 +230,11 @@ def _summary(report: Report) -> str:
         '<div class="figures">',
         _figure(f"Stage {s.stage}", s.stage_name),
         _figure(f"{s.core_stage} of 4", "core stages reached"),
-        _figure(branches, "branches mastered"),
-        _figure(f"{s.completeness:g}%", f"complete ({s.answered} of {s.relevant} answered)"),
+        _figure(
+            f"{len(s.mastered_branches)} of {len(report.branches)}",
+            f"branches mastered{f' ({branches})' if s.mastered_branches else ''}",
+        ),
+        _figure(s.completeness_figure, f"complete: {s.completeness_detail}"),
         "</div>",
         f'<div class="callout"><p><strong>Why stage {s.stage}.</strong> {e(s.why)}</p>'
         f"<p><strong>What stage {s.stage} means.</strong> {e(s.stage_description)}</p></div>",
@@ -267,6 +270,12 @@ def _summary(report: Report) -> str:
             f'<p class="note">{s.unanswered} criteria are unanswered. They count as not met '
             "until they are answered, and are listed apart in the gap report.</p>"
         )
+    parts.append("<h3>How to read this report</h3>")
+    parts.append(
+        '<dl class="reading-guide">'
+        + "".join(f"<dt>{e(term)}</dt><dd>{e(text)}</dd>" for term, text in READING_GUIDE)
+        + "</dl>"
+    )
     parts.append(f'<p class="muted small">{e(report.cover.disclaimer)}</p>')
     return _chapter(report, "summary", "\n".join(parts))
 
@@ -292,7 +301,10 @@ def _ladder(report: Report) -> str:
         for br in report.branches
     ]
     table = _table(
-        (16, 44, 12, 12, 16), ("Level", "Name", "Met", "Percent", "Status"), rows, numeric=(2, 3)
+        (16, 44, 12, 12, 16),
+        ("Level", "Name", "Criteria met", "Percent met", "Status"),
+        rows,
+        numeric=(2, 3),
     )
     content = f"""<p>Core stages build on each other; each of the three branches counts once core
 stage 4 is reached (one branch gives stage 5, two give stage 6, all three give stage 7).</p>
@@ -304,7 +316,7 @@ stage 4 is reached (one branch gives stage 5, two give stage 6, all three give s
 
 def _focus_areas(report: Report) -> str:
     peer = report.has_peer
-    header = ["Code", "Focus area", "Met", "Total", "Percent"]
+    header = ["Code", "Focus area", "Criteria met", "Applicable criteria", "Percent met"]
     widths = [10, 54, 12, 12, 12]
     if peer:
         header.append("Peer median")
@@ -486,8 +498,8 @@ def _gaps(report: Report) -> str:
     parts.append("<h3>Beyond the stage</h3>")
     if g.beyond:
         parts.append(
-            "<p>Good practice that counts in the focus-area scores but in no stage or branch "
-            "rule: not met or unanswered here.</p>"
+            "<p>Good practice that counts in the focus-area percentages but does not change "
+            "the stage; these are not met or not answered yet.</p>"
         )
         beyond = [
             (
@@ -549,8 +561,8 @@ def _roadmap(report: Report) -> str:
         ]
         parts.append(
             f'<div class="phase"><h3>Phase {phase.number}: {e(phase.title)}</h3>'
-            f'<p class="phase-meta">{need}; total effort {phase.effort} '
-            "(1 low to 3 high per step).</p>"
+            f'<p class="phase-meta">{need.capitalize()}. Effort: {phase.effort} points in '
+            "total (each step counts 1 for low, 2 for medium and 3 for high effort).</p>"
             + _table(
                 (6, 12, 60, 11, 11),
                 ("#", "Criterion", "Action", "Impact", "Effort"),
@@ -685,36 +697,44 @@ def render_xlsx(report: Report) -> bytes:
     assert summary is not None
     summary.title = "Summary"
     c, s = report.cover, report.summary
+    # Typed cells (numbers, percentages, dates) so a spreadsheet sorts and sums them; the
+    # words beside them are the ones the other formats print.
     write_table(
         summary,
         ("Item", "Value"),
         [
             ("Organisation", c.organisation),
-            ("Assessment date", c.assessment_date.isoformat()),
+            ("Assessment date", c.assessment_date),
             ("Model", f"{c.model_id} {c.model_version}"),
             ("Status", c.status_label),
-            ("Stage", f"{s.stage}: {s.stage_name}"),
+            ("Stage", s.stage),
+            ("Stage name", s.stage_name),
             ("Why this stage", s.why),
             ("Stage meaning", s.stage_description),
-            ("Core stage", str(s.core_stage)),
+            ("Core stages reached (of 4)", s.core_stage),
             ("Branches mastered", ", ".join(s.mastered_branches) or "none"),
-            ("Completeness", f"{s.completeness:g}% ({s.answered} of {s.relevant} answered)"),
+            ("Completeness", Percent(s.completeness)),
+            ("Completeness in words", s.completeness_text),
+            ("Criteria asked", s.relevant),
+            ("Criteria answered (N/A included)", s.answered),
+            ("Criteria answered N/A", s.not_applicable),
+            ("Criteria unanswered", s.unanswered),
             ("Strongest focus areas", ", ".join(r.name for r in s.strongest) or _level(s)),
             ("Weakest focus areas", ", ".join(r.name for r in s.weakest) or _level(s)),
             ("Roadmap target", report.roadmap.target_label or report.roadmap.message or ""),
             ("Statement", c.disclaimer),
         ],
-        (24, 100),
+        (32, 100),
     )
     focus = workbook.create_sheet("Focus areas")
     write_table(
         focus,
-        ("Code", "Focus area", "Met", "Total", "Percent", "Peer median", "Peer n"),
+        ("Code", "Focus area", "Met", "Total", "Percent met", "Peer median", "Peer n"),
         [
-            (f.code, f.name, f.met, f.total, f.percent, f.peer_median, f.peer_n)
+            (f.code, f.name, f.met, f.total, _percent(f.percent), _percent(f.peer_median), f.peer_n)
             for f in report.focus_areas
         ],
-        (8, 44, 8, 8, 10, 12, 8),
+        (8, 44, 8, 8, 12, 12, 8),
     )
     _benchmark_sheet(workbook, report)
     gaps = workbook.create_sheet("Gaps")
@@ -785,10 +805,13 @@ def render_xlsx(report: Report) -> bytes:
             "Stage/branch",
             "Statement",
             "Answer",
+            "Value",
+            "Unit",
+            "Raw value",
             "Status",
             "Comment",
             "Answered by",
-            "Answered at",
+            "Answered at (UTC)",
             "Pass mark and answer",
         ),
         [
@@ -798,17 +821,40 @@ def render_xlsx(report: Report) -> bytes:
                 a.group,
                 a.statement,
                 a.answer,
+                *_typed_answer(a),
                 a.status,
                 a.comment,
                 a.answered_by,
-                format_datetime(a.answered_at),
+                a.answered_at,
                 a.explanation,
             )
             for a in report.answers
         ],
-        (11, 10, 12, 60, 24, 14, 40, 20, 17, 50),
+        (11, 10, 12, 60, 24, 10, 10, 10, 14, 40, 20, 17, 50),
     )
     return to_bytes(workbook)
+
+
+def _percent(value: float | None) -> Percent | None:
+    return None if value is None else Percent(value)
+
+
+def _typed_answer(a: AnswerRow) -> tuple[object, str, object]:
+    """Value, unit and raw value of an answer: a number or percentage to compute with, `yes` /
+    `no` for a boolean (its TRUE / FALSE in the raw column), an option's label (its id raw)."""
+    if a.not_applicable:
+        return "N/A", "", "N/A"
+    value = a.value
+    if value is None:
+        return None, "", None
+    if a.kind == "boolean":
+        return ("yes" if value is True else "no"), "", value
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if a.kind == "percent" and number:
+        return Percent(float(value)), "%", value
+    if a.kind == "number" and number:
+        return value, a.unit, value
+    return a.answer, "", value
 
 
 def _benchmark_sheet(workbook: Workbook, report: Report) -> None:
@@ -824,13 +870,13 @@ def _benchmark_sheet(workbook: Workbook, report: Report) -> None:
         ("This organisation", benchmark_position(b), b.own_stage, b.own_band, b.own_band_n),
     ]
     own = {f.code: f.percent for f in report.focus_areas}
-    rows += [(a.code, a.name, own.get(a.code), a.median, a.n) for a in b.areas]
+    rows += [(a.code, a.name, _percent(own.get(a.code)), _percent(a.median), a.n) for a in b.areas]
     rows += [("Hidden", note, "", "", "") for note in b.notes]
     if b.includes_demo:
         rows.append(("Note", DEMO_NOTE, "", "", ""))
     write_table(
         sheet,
-        ("Item", "Focus area / detail", "This assessment (%)", "Peer value", "n"),
+        ("Item", "Focus area / detail", "This assessment", "Peer value", "n"),
         rows,
         (18, 60, 18, 12, 8),
     )

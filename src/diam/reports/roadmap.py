@@ -24,6 +24,12 @@ from diam.model.schema import CORE_STAGES, Model, StageRuleMode
 from diam.reports.gaps import Gap, GapGroup, GapReport, display_order, find_gaps
 from diam.scoring.result import Result, Status
 
+# An unanswered criterion may already be in place: the step is to find out, and only then to act.
+ANSWER_FIRST = (
+    "Not answered yet: find out whether this is already in place and record the answer. "
+    "If it is not, do this: "
+)
+
 
 @dataclass(frozen=True, slots=True)
 class RoadmapStep:
@@ -39,7 +45,7 @@ class RoadmapStep:
     def action(self) -> str:
         """What to do: the recommendation; for unanswered criteria, answer first."""
         if self.gap.status is Status.UNANSWERED:
-            return "Answer this criterion first; if it is not in place: " + self.gap.recommendation
+            return ANSWER_FIRST + self.gap.recommendation
         return self.gap.recommendation
 
 

@@ -23,7 +23,7 @@ from diam.model.schema import (
 )
 from diam.scoring.answers import AnswerValue, NotApplicable
 from diam.scoring.context import Context
-from diam.scoring.result import Result, Status
+from diam.scoring.result import Completeness, Result, Status
 
 CountryName = Callable[[str], str]
 """Turns an ISO country code into the name shown to people (the web passes its own)."""
@@ -35,6 +35,27 @@ def _number(value: float) -> str:
 
 def _quoted(label: str) -> str:
     return f"“{label}”"
+
+
+def completeness_figure(completeness: Completeness) -> str:
+    """The completeness percentage as every format prints it: `87.5 %`, `100 %`."""
+    return f"{completeness.percent:g} %"
+
+
+def completeness_detail(completeness: Completeness) -> str:
+    """The counts behind the figure: `35 of 40 criteria answered, 3 of them as not applicable`."""
+    c = completeness
+    noun = "criterion" if c.relevant == 1 else "criteria"
+    text = f"{c.answered} of {c.relevant} {noun} answered"
+    if c.not_applicable:
+        text += f", {c.not_applicable} of them as not applicable"
+    return text
+
+
+def completeness_text(completeness: Completeness) -> str:
+    """Completeness with its counts, the same words in every format (docs/scoring.md §5):
+    `87.5 % (35 of 40 criteria answered, 3 of them as not applicable)`."""
+    return f"{completeness_figure(completeness)} ({completeness_detail(completeness)})"
 
 
 def pass_mark(criterion: Criterion) -> str:
@@ -145,7 +166,7 @@ def explain_answer(criterion: Criterion, value: AnswerValue | None) -> Explanati
         gap = shortfall(criterion, value)
         text = f"not met: needs {mark}; answered {said}" + (f" ({gap})" if gap else "")
     if not criterion.gating and status is not Status.NOT_APPLICABLE:
-        text += " (beyond the stage: counts in no stage rule)"
+        text += " (beyond the stages: good practice that does not change the stage)"
     return Explanation(criterion.id, status, mark, said, gap, text)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from diam.model.schema import CORE_STAGES, Criterion, Model
+from diam.scoring.answers import NotApplicable
 from diam.scoring.context import Context
 
 if TYPE_CHECKING:
@@ -64,6 +65,68 @@ class FocusAreaSummary:
     @property
     def percent(self) -> float | None:
         return percent(self.met, self.total)
+
+
+@dataclass(frozen=True, slots=True)
+class Completeness:
+    """How much of an assessment is answered: the one definition every page, report, the API and
+    the CLI show (docs/scoring.md §5).
+
+    `relevant` criteria are the ones asked of this organisation (not hidden by skip logic, its
+    country or its service profile); a relevant criterion is `answered` when it has a value or
+    N/A with a justification. `not_applicable` counts the N/A answers among `answered`: a detail
+    shown beside the figure, never a third category.
+    """
+
+    answered: int
+    relevant: int
+    not_applicable: int
+
+    @property
+    def unanswered(self) -> int:
+        return self.relevant - self.answered
+
+    @property
+    def percent(self) -> float:
+        """Answered ÷ relevant × 100, one decimal; 100 when nothing is relevant (nothing to do)."""
+        if self.relevant == 0:
+            return 100.0
+        return round(self.answered * 100 / self.relevant, 1)
+
+    @property
+    def complete(self) -> bool:
+        return self.answered >= self.relevant
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "percent": self.percent,
+            "answered": self.answered,
+            "relevant": self.relevant,
+            "not_applicable": self.not_applicable,
+            "unanswered": self.unanswered,
+        }
+
+
+def count_completeness(
+    criteria: Iterable[Criterion], values: Mapping[str, AnswerValue], hidden: Collection[str]
+) -> Completeness:
+    """Completeness of `criteria` given the answer `values` and the ids not asked (`hidden`).
+
+    The only place answered / relevant is counted: the result's figure and the survey's
+    progress per focus area both come from here, so they cannot drift apart.
+    """
+    answered = relevant = na = 0
+    for c in criteria:
+        if c.id in hidden:
+            continue
+        relevant += 1
+        value = values.get(c.id)
+        if value is None:
+            continue
+        answered += 1
+        if value.__class__ is NotApplicable:
+            na += 1
+    return Completeness(answered, relevant, na)
 
 
 class Result(NamedTuple):
@@ -153,13 +216,14 @@ class Result(NamedTuple):
         ]
 
     @property
+    def completeness_counts(self) -> Completeness:
+        """Answered / relevant criteria, N/A answers counted as answered (and shown apart)."""
+        return count_completeness(self.model.criteria, self.values, self.hidden)
+
+    @property
     def completeness(self) -> float:
-        """Percent of relevant criteria answered (N/A counts as answered); 100 if none."""
-        relevant = len(self.statuses) - len(self.hidden)
-        unanswered = sum(1 for s in self.statuses if s == UNANSWERED)
-        if relevant == 0:
-            return 100.0
-        return round((relevant - unanswered) * 100 / relevant, 1)
+        """Percent of relevant criteria answered (see `Completeness`); 100 if none is relevant."""
+        return self.completeness_counts.percent
 
     # --- what stands in the way -------------------------------------------------------------
     @property
@@ -243,6 +307,8 @@ class Result(NamedTuple):
                 for c, s in zip(self.model.criteria, self.statuses, strict=True)
             },
             "completeness": self.completeness,
+            # The counts behind the figure: answered includes the N/A answers (docs/scoring.md §5).
+            "completeness_counts": self.completeness_counts.to_dict(),
             "next_target": self.next_target,
             "blockers": self.blockers,
         }

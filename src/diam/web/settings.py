@@ -256,7 +256,17 @@ DIAM_VALIDATION_REVALIDATION_DAYS = env_int("DIAM_VALIDATION_REVALIDATION_DAYS",
 DIAM_CREDENTIAL_KEY_DIR = Path(env_str("DIAM_CREDENTIAL_KEY_DIR", str(DATA_DIR / "keys")))
 DIAM_PROGRAMME_NAME = env_str("DIAM_PROGRAMME_NAME", "diam imaging IT maturity programme")
 
-EMAIL_BACKEND = env_str("DIAM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Development outbox (`make run`, DEBUG on): e-mails are written to DATA_DIR/mail and listed at
+# /dev/outbox/, so the invitation and password-reset links can be followed without a mail
+# server. Off with DEBUG off: the URL is not even registered, and mail goes to the console or,
+# with DIAM_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend, to the SMTP server.
+DIAM_DEV_OUTBOX = DEBUG and env_bool("DIAM_DEV_OUTBOX", True)
+EMAIL_BACKEND = env_str(
+    "DIAM_EMAIL_BACKEND",
+    "diam.web.core.outbox.OutboxBackend"
+    if DIAM_DEV_OUTBOX
+    else "django.core.mail.backends.console.EmailBackend",
+)
 EMAIL_HOST = env_str("DIAM_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("DIAM_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("DIAM_EMAIL_HOST_USER", "")

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -5,6 +6,8 @@ from diam.web.core import views as core_views
 
 admin.site.site_header = "diam administration"
 admin.site.site_title = "diam admin"
+
+dev_urlpatterns = [path("dev/outbox/", core_views.dev_outbox, name="dev_outbox")]
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -24,6 +27,9 @@ urlpatterns = [
     path("", include("diam.web.security.urls")),
     path("", include("diam.web.audit.urls")),
 ]
+if settings.DIAM_DEV_OUTBOX:
+    # Development only (docs/configuration.md): absent, not merely refused, in production.
+    urlpatterns += dev_urlpatterns
 
 handler400 = "diam.web.core.errors.bad_request"
 handler403 = "diam.web.core.errors.permission_denied"

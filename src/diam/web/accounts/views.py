@@ -272,10 +272,13 @@ def member_invite(request: HttpRequest, organisation_id: int) -> HttpResponse:
                 "Please try again later or tell the site's operator.",
             )
         else:
-            messages.success(
-                request,
-                f"Invitation sent to {invitation.email} as {invitation.get_role_display()}.",
-            )
+            sent = f"Invitation sent to {invitation.email} as {invitation.get_role_display()}."
+            if settings.DIAM_DEV_OUTBOX:
+                # Nothing is delivered on a development server; say where the link is.
+                sent += (
+                    " Development server: the e-mail and its link are in the outbox (/dev/outbox/)."
+                )
+            messages.success(request, sent)
             return redirect("members", organisation_id=organisation.pk)
     return _members_page(
         request, organisation=organisation, membership=membership, invite_form=form, status=422

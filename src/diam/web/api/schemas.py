@@ -70,7 +70,9 @@ class AssessmentOut(Schema):
     updated_at: datetime
     submitted_at: datetime | None
     stage: int | None = Field(description="Stored stage (set when submitted); see /result.")
-    completeness: float | None
+    completeness: float | None = Field(
+        description="Stored with the stage (docs/scoring.md §5); /result gives the current one."
+    )
     services: dict[str, bool] = Field(
         description="The service profile: service id -> whether the organisation runs it "
         "(services not stated are left out)."
@@ -157,7 +159,14 @@ class ResultOut(BaseModel):
     model_version: str
     stage: int
     core_stage: int
-    completeness: float
+    completeness: float = Field(
+        description="Percent of the asked criteria answered, N/A answers included "
+        "(docs/scoring.md §5)."
+    )
+    completeness_counts: dict[str, Any] = Field(
+        description="The counts behind `completeness`: percent, answered, relevant (asked), "
+        "not_applicable (N/A answers, part of answered), unanswered."
+    )
     branches: dict[str, Any]
     stages: dict[str, Any]
     focus_areas: dict[str, Any]

@@ -32,13 +32,21 @@ from diam.scoring.context import Context
 from diam.scoring.engine import hidden_criteria, score
 from diam.scoring.explain import (
     Explanation,
+    completeness_figure,
+    completeness_text,
     explain_answer,
     explain_criterion,
     scope_reason,
     stage_meaning,
     why_stage,
 )
-from diam.scoring.result import GroupSummary, Result, Status
+from diam.scoring.result import (
+    Completeness,
+    GroupSummary,
+    Result,
+    Status,
+    count_completeness,
+)
 from diam.web.accounts.models import Membership, Organisation, Role, User
 from diam.web.assessments.models import (
     Answer,
@@ -183,8 +191,7 @@ def controls_others(model: Model, criterion_id: str) -> bool:
 @dataclass(frozen=True)
 class SectionProgress:
     focus_area: FocusAreaInfo
-    answered: int
-    relevant: int
+    counts: Completeness  # the core's one definition (docs/scoring.md §5)
     assigned_to_me: bool
     assignees: tuple[str, ...]
 
@@ -193,22 +200,46 @@ class SectionProgress:
         return self.focus_area.code
 
     @property
-    def percent(self) -> int:
-        return round(self.answered * 100 / self.relevant) if self.relevant else 100
+    def answered(self) -> int:
+        return self.counts.answered
+
+    @property
+    def relevant(self) -> int:
+        return self.counts.relevant
+
+    @property
+    def percent(self) -> float:
+        return self.counts.percent
 
     @property
     def complete(self) -> bool:
-        return self.answered >= self.relevant
+        return self.counts.complete
 
 
 @dataclass(frozen=True)
 class OverallProgress:
-    answered: int
-    relevant: int
+    counts: Completeness
 
     @property
-    def percent(self) -> int:
-        return round(self.answered * 100 / self.relevant) if self.relevant else 100
+    def answered(self) -> int:
+        return self.counts.answered
+
+    @property
+    def relevant(self) -> int:
+        return self.counts.relevant
+
+    @property
+    def not_applicable(self) -> int:
+        return self.counts.not_applicable
+
+    @property
+    def percent(self) -> float:
+        return self.counts.percent
+
+    @property
+    def figure(self) -> str:
+        """`87.5 %`: the same figure as the results page and every report format."""
+        return completeness_figure(self.counts)
 
 
 def _assignments(assessment: Assessment, user: User) -> tuple[dict[str, list[str]], set[str]]:
@@ -238,19 +269,13 @@ def progress_from_values(
     hidden = hidden_criteria(model, values, context)
     mine = set(mine)
     assignees = assignees or {}
-    answered: dict[str, int] = defaultdict(int)
-    relevant: dict[str, int] = defaultdict(int)
+    by_area: dict[str, list[Criterion]] = defaultdict(list)
     for c in model.criteria:
-        if c.id in hidden:
-            continue
-        relevant[c.focus_area] += 1
-        if c.id in values:
-            answered[c.focus_area] += 1
+        by_area[c.focus_area].append(c)
     out = [
         SectionProgress(
             fa,
-            answered[fa.code],
-            relevant[fa.code],
+            count_completeness(by_area[fa.code], values, hidden),
             fa.code in mine,
             tuple(assignees.get(fa.code, ())),
         )
@@ -276,7 +301,13 @@ def section_progress(
 
 def overall_progress(sections: Iterable[SectionProgress]) -> OverallProgress:
     sections = list(sections)
-    return OverallProgress(sum(s.answered for s in sections), sum(s.relevant for s in sections))
+    return OverallProgress(
+        Completeness(
+            sum(s.answered for s in sections),
+            sum(s.relevant for s in sections),
+            sum(s.counts.not_applicable for s in sections),
+        )
+    )
 
 
 def first_section_code(*, assessment: Assessment, user: User) -> str:
@@ -778,6 +809,20 @@ class ResultSummary:
     @property
     def model(self) -> Model:
         return self.result.model
+
+    @property
+    def completeness(self) -> Completeness:
+        return self.result.completeness_counts
+
+    @property
+    def completeness_text(self) -> str:
+        """The figure with its counts, worded as every report format words it."""
+        return completeness_text(self.completeness)
+
+    @property
+    def not_asked(self) -> int:
+        """Criteria not asked of this organisation (skip logic, country, service profile)."""
+        return len(self.result.hidden)
 
     @property
     def stage_rows(self) -> list[tuple[GroupSummary, bool]]:

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from diam import __version__
@@ -12,4 +13,9 @@ DISCLAIMER = (
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    return {"diam_version": __version__, "diam_disclaimer": DISCLAIMER}
+    return {
+        "diam_version": __version__,
+        "diam_disclaimer": DISCLAIMER,
+        # Development only: pages that say an e-mail was sent point to the outbox.
+        "diam_dev_outbox": settings.DIAM_DEV_OUTBOX,
+    }

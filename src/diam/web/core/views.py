@@ -1,4 +1,5 @@
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
@@ -41,5 +42,26 @@ def healthz(request: HttpRequest) -> JsonResponse:
     ok = all(c["ok"] for c in checks.values())
     response = JsonResponse({"status": "ok" if ok else "failing", "checks": checks})
     response.status_code = 200 if ok else 503
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def dev_outbox(request: HttpRequest) -> HttpResponse:
+    """The development outbox (diam.web.core.outbox): e-mails this server sent, newest first.
+
+    Registered only in development (settings.DIAM_DEV_OUTBOX); open without signing in, since
+    the person following an invitation or reset link is not signed in yet. The check here
+    guards against the URL being included by mistake elsewhere.
+    """
+    if not settings.DIAM_DEV_OUTBOX:
+        raise Http404("The outbox exists only in development.")
+    from diam.web.core.outbox import outbox_list
+
+    response = render(
+        request,
+        "core/dev_outbox.html",
+        {"messages_sent": outbox_list(), "directory": settings.EMAIL_FILE_PATH},
+    )
     response["Cache-Control"] = "no-store"
     return response
