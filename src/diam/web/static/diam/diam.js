@@ -28,6 +28,12 @@
     });
   }
   document.addEventListener("DOMContentLoaded", tabStopsForScrollRegions);
+  // A form sent back with errors: start at its "There is a problem" summary (screen readers
+  // read it out; its links lead to each field).
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.querySelector(".error-summary");
+    if (summary) summary.focus();
+  });
   window.addEventListener("resize", tabStopsForScrollRegions);
   document.addEventListener("htmx:afterSettle", tabStopsForScrollRegions);
 })();
