@@ -137,10 +137,22 @@ def test_rescore_keeps_each_assessment_on_its_model_version() -> None:
 def test_the_demo_submitted_assessments_have_the_history_their_pages_claim() -> None:
     """Shown as submitted by a named person, so their status page lists who created and
     submitted them, and each answer's history says who gave it (issue 15)."""
-    from diam.web.assessments.models import AnswerChange, EventKind
+    from diam.web.assessments.models import AnswerChange, AssessmentEvent
 
     demo_load(organisations=0)
     admin = User.objects.get(email="admin@demo.example.org")
+    check_history(admin)
+    # A demo database loaded before the history was recorded gets it at the next `make run`.
+    submitted = Assessment.objects.filter(status=Status.SUBMITTED)
+    AssessmentEvent.objects.filter(assessment__in=submitted).delete()
+    AnswerChange.objects.filter(answer__assessment__in=submitted).delete()
+    demo_load(organisations=0)
+    check_history(admin)
+
+
+def check_history(admin: User) -> None:
+    from diam.web.assessments.models import AnswerChange, EventKind
+
     for assessment in Assessment.objects.filter(status=Status.SUBMITTED):
         events = list(assessment.events.order_by("at"))
         assert [(e.kind, e.user) for e in events] == [

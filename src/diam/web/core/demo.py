@@ -135,6 +135,7 @@ def demo_load(
         programme = _user(*PROGRAMME_ADMIN)
         validator = _user(*VALIDATOR, programme_role=ProgrammeRole.VALIDATOR)
         benchmark_entries_rebuild()  # cheap; repairs rows of a database made before benchmarks
+        _history_repair()  # a demo database made before its history was recorded
         benchmark_release_cut_if_due(population=Population.DEMO)
         return DemoSummary(
             False,
@@ -334,6 +335,22 @@ def _history(
     ]
     events[0].at, events[1].at = created, submitted
     AssessmentEvent.objects.bulk_update(events, ["at"])
+
+
+def _history_repair() -> None:
+    """Give the demo hospital's submitted assessments the history `_history` records, where a
+    demo database loaded by an earlier version has none (`make run` keeps existing data)."""
+    org = Organisation.objects.filter(name=DEMO_ORGANISATION, is_demo=True).first()
+    people = [User.objects.filter(email=email).first() for email, _, _ in DEMO_USERS[:2]]
+    if org is None or people[0] is None or people[1] is None:
+        return
+    for assessment in org.assessments.filter(status=Status.SUBMITTED, events__isnull=True):
+        _history(
+            assessment,
+            created=assessment.created_at,
+            submitted=assessment.submitted_at or assessment.created_at,
+            people=(people[0], people[1]),
+        )
 
 
 def _peers(model: Model, rng: random.Random, start: int, count: int) -> int:
