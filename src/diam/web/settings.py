@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 
 from diam.web.security.proxies import parse_trusted_proxies
 
@@ -192,6 +193,18 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("DIAM_TIME_ZONE", "UTC")
 USE_I18N = True
+# Country names as people say them. django-countries already uses common names (United Kingdom,
+# South Korea); these are the ISO 3166 forms it leaves that read oddly in a list (issue 15).
+COUNTRIES_OVERRIDE = {
+    "BS": _("Bahamas"),
+    "FK": _("Falkland Islands"),
+    "MF": _("Saint Martin"),
+    "NR": _("Nauru"),
+    "SX": _("Sint Maarten"),
+    "US": _("United States"),
+    "VG": _("British Virgin Islands"),
+    "VI": _("U.S. Virgin Islands"),
+}
 USE_TZ = True
 
 STATIC_URL = "static/"

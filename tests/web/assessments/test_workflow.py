@@ -175,3 +175,36 @@ def test_the_submitted_status_page_offers_reopening_to_admins(
     )
     bob_page = bob_client.get(f"/a/{assessment.pk}/submit/").content.decode()
     assert "Reopen the assessment" not in bob_page and "Status and history" in bob_page
+
+
+def test_tabs_and_wording_follow_the_assessment_s_state_and_the_reader_s_role(
+    alice_client, bob_client, vic_client, assessment
+) -> None:
+    """Draft: the admin may assign sections and submit, others only review. Submitted (and
+    validated alike, both locked): nothing invites answering, assigning or submitting."""
+    status, survey = f"/a/{assessment.pk}/submit/", section_url(assessment, "SI")
+    assign_link = f'href="/a/{assessment.pk}/assign/"'
+    draft = alice_client.get(status).content.decode()
+    assert assign_link in draft and ">Review and submit</a>" in draft
+    assert "Answer them, or submit anyway." in draft
+    for client in (bob_client, vic_client):  # a contributor and a viewer
+        page = client.get(status).content.decode()
+        assert assign_link not in page and ">Review</a>" in page
+        assert "submit anyway" not in page and "Submit and lock" not in page
+    assert (
+        "Answer them before an organisation admin submits"
+        in bob_client.get(status).content.decode()
+    )
+
+    alice_client.post(status)
+    for state in (Status.SUBMITTED, Status.VALIDATED):
+        Assessment.objects.filter(pk=assessment.pk).update(status=state)
+        for client in (alice_client, bob_client, vic_client):
+            for url in (status, survey):
+                page = client.get(url).content.decode()
+                assert assign_link not in page and "Assign sections" not in page
+                assert "submit anyway" not in page and "and submit" not in page
+                assert "Status and history" in page
+        locked = alice_client.get(status).content.decode()
+        assert f"Status: {state.label.lower()}" in locked
+        assert "were not answered when the assessment was submitted" in locked

@@ -131,3 +131,38 @@ def test_rescore_keeps_each_assessment_on_its_model_version() -> None:
     for assessment in Assessment.objects.select_related("organisation"):
         assert assessment.stage == assessment_result(assessment).stage
         assert assessment_result(assessment).model.version == assessment.model_version
+
+
+@pytest.mark.django_db
+def test_the_demo_submitted_assessments_have_the_history_their_pages_claim() -> None:
+    """Shown as submitted by a named person, so their status page lists who created and
+    submitted them, and each answer's history says who gave it (issue 15)."""
+    from diam.web.assessments.models import AnswerChange, AssessmentEvent
+
+    demo_load(organisations=0)
+    admin = User.objects.get(email="admin@demo.example.org")
+    check_history(admin)
+    # A demo database loaded before the history was recorded gets it at the next `make run`.
+    submitted = Assessment.objects.filter(status=Status.SUBMITTED)
+    AssessmentEvent.objects.filter(assessment__in=submitted).delete()
+    AnswerChange.objects.filter(answer__assessment__in=submitted).delete()
+    demo_load(organisations=0)
+    check_history(admin)
+
+
+def check_history(admin: User) -> None:
+    from diam.web.assessments.models import AnswerChange, EventKind
+
+    for assessment in Assessment.objects.filter(status=Status.SUBMITTED):
+        events = list(assessment.events.order_by("at"))
+        assert [(e.kind, e.user) for e in events] == [
+            (EventKind.CREATED, admin),
+            (EventKind.SUBMITTED, admin),
+        ]
+        assert events[-1].at == assessment.submitted_at
+        assert assessment.created_at <= events[0].at < events[-1].at
+        answers = assessment.answers.count()
+        changes = AnswerChange.objects.filter(answer__assessment=assessment)
+        assert changes.count() == answers > 0
+        assert all(assessment.created_at < c.changed_at < assessment.submitted_at for c in changes)
+        assert not assessment.answers.filter(updated_by__isnull=True).exists()

@@ -53,7 +53,7 @@ def test_a_sign_up_waits_in_the_queue_with_who_and_which_domain(client, pat) -> 
     assert row.identity["email_domain"] == "sunrise.example"
     page = client_for(pat).get(QUEUE).content.decode()
     assert "Sunrise Clinic" in page and "sunrise.example" in page and "Ann Signup" in page
-    assert "PT" in page and "sign-up" in page
+    assert "Portugal" in page and "sign-up" in page  # the country by its name, not its code
     assert AuditEvent.objects.filter(action="organisation.verification_requested").exists()
 
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from django_countries import countries
 
 from diam.model.schema import (
     AnswerType,
@@ -62,11 +61,7 @@ from diam.web.assessments.services import (
     model_for,
     organisation_country,
 )
-
-
-def country_name(code: str) -> str:
-    """A country's name for people ('Saudi Arabia'), the code when it is unknown."""
-    return str(countries.name(code)) or code
+from diam.web.core.countries import country_name
 
 
 def assessment_list(*, organisation: Organisation) -> QuerySet[Assessment]:

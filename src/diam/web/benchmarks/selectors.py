@@ -23,7 +23,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django_countries import countries
 
 from diam.model.schema import Model
 from diam.paths import DEFAULT_MODEL_ID, shipped_model
@@ -59,6 +58,7 @@ from diam.web.benchmarks.models import (
     BenchmarkSeries,
     Population,
 )
+from diam.web.core.countries import country_name
 
 GROUP_CACHE_SIZE = 20_000  # parsed groups of immutable releases kept per process
 
@@ -148,10 +148,6 @@ def forget_releases() -> None:
 
 
 # --- labels --------------------------------------------------------------------------------------
-
-
-def country_name(code: str) -> str:
-    return str(countries.name(code)) or code
 
 
 def group_label(group: PeerGroup) -> str:

@@ -28,6 +28,7 @@ from diam.web.benchmarks import selectors, services
 from diam.web.benchmarks.models import Population, Trigger
 from diam.web.benchmarks.selectors import OrganisationBenchmark
 from diam.web.benchmarks.services import older_major_assessment
+from diam.web.core.countries import sorted_by_name
 
 
 def _user(request: HttpRequest) -> User:
@@ -244,15 +245,23 @@ def _statistics(request: HttpRequest, *, public: bool) -> HttpResponse:
                     (
                         "By region",
                         "Region",
-                        [(r.group.region, r.figures) for r in stats.by_region],
+                        "Regions",
+                        sorted(
+                            ((r.group.region or "", r.figures) for r in stats.by_region),
+                            key=lambda row: row[0].casefold(),
+                        ),
                     ),
                     (
                         "By country",
                         "Country",
-                        [
-                            (selectors.country_name(r.group.country or ""), r.figures)
-                            for r in stats.by_country
-                        ],
+                        "Countries",
+                        sorted_by_name(
+                            (
+                                (selectors.country_name(r.group.country or ""), r.figures)
+                                for r in stats.by_country
+                            ),
+                            name=lambda row: row[0],
+                        ),
                     ),
                 ],
                 "over_time": [

@@ -22,7 +22,14 @@ from diam.scoring.answers import AnswerValue, NotApplicable
 from diam.scoring.context import Context
 from diam.scoring.engine import score
 from diam.web.accounts.models import Membership, Organisation, ProgrammeRole, Role, User
-from diam.web.assessments.models import Answer, Assessment, AssessmentEvent, EventKind, Status
+from diam.web.assessments.models import (
+    Answer,
+    AnswerChange,
+    Assessment,
+    AssessmentEvent,
+    EventKind,
+    Status,
+)
 from diam.web.assessments.services import answer_save, assessment_rescore
 from diam.web.benchmarks.models import Population
 from diam.web.benchmarks.services import (
@@ -128,6 +135,7 @@ def demo_load(
         programme = _user(*PROGRAMME_ADMIN)
         validator = _user(*VALIDATOR, programme_role=ProgrammeRole.VALIDATOR)
         benchmark_entries_rebuild()  # cheap; repairs rows of a database made before benchmarks
+        _history_repair()  # a demo database made before its history was recorded
         benchmark_release_cut_if_due(population=Population.DEMO)
         return DemoSummary(
             False,
@@ -236,6 +244,12 @@ def _demo_organisation(model: Model, rng: random.Random) -> None:
     Answer.objects.bulk_create(_store(pilot, synthetic_answers(old, rng, 1)))
     assessment_rescore(assessment=pilot)
     Assessment.objects.filter(pk=pilot.pk).update(created_at=now - timedelta(days=780))
+    _history(
+        pilot,
+        created=now - timedelta(days=780),
+        submitted=now - timedelta(days=760),
+        people=(admin, contributor),
+    )
     services = {s.id: DEMO_SERVICES.get(s.id, True) for s in model.manifest.services}
     context = Context(country=str(org.country), services=services)
     # Last year's submitted assessment (stage 2), to show repeat assessments over time.
@@ -254,6 +268,12 @@ def _demo_organisation(model: Model, rng: random.Random) -> None:
     Answer.objects.bulk_create(_store(previous, synthetic_answers(model, rng, 2, context=context)))
     assessment_rescore(assessment=previous)
     Assessment.objects.filter(pk=previous.pk).update(created_at=now - timedelta(days=400))
+    _history(
+        previous,
+        created=now - timedelta(days=400),
+        submitted=now - timedelta(days=380),
+        people=(admin, contributor),
+    )
     # This year's draft, about half filled in by two people (with history).
     draft = Assessment.objects.create(
         organisation=org,
@@ -280,6 +300,56 @@ def _demo_organisation(model: Model, rng: random.Random) -> None:
             comment="Checked with the PACS team (demo)." if i % 7 == 0 else "",
             expected_version=None,
             user=admin if i % 2 else contributor,
+        )
+
+
+def _history(
+    assessment: Assessment, *, created: datetime, submitted: datetime, people: tuple[User, User]
+) -> None:
+    """The history a submitted demo assessment's pages claim: created and submitted by its
+    admin (`people[0]`), each answer given by one of `people` on a day between the two. The
+    answers are stored in bulk (fast), so the rows the services would write are written here,
+    dated in the past."""
+    admin = people[0]
+    answers = list(assessment.answers.order_by("criterion_id"))
+    span = max(1, (submitted - created).days - 1)
+    when = {
+        a.pk: created + timedelta(days=1 + i * span // max(1, len(answers)))
+        for i, a in enumerate(answers)
+    }
+    for i, answer in enumerate(answers):
+        answer.updated_by = people[i % len(people)]
+        answer.updated_at = when[answer.pk]
+    Answer.objects.bulk_update(answers, ["updated_by", "updated_at"])
+    AnswerChange.objects.bulk_create(
+        AnswerChange(answer=a, changed_by=a.updated_by, old=Answer().snapshot(), new=a.snapshot())
+        for a in answers
+    )
+    changes = list(AnswerChange.objects.filter(answer__assessment=assessment))
+    for change in changes:  # auto_now_add dated them today
+        change.changed_at = when[change.answer_id]
+    AnswerChange.objects.bulk_update(changes, ["changed_at"])
+    events = [
+        AssessmentEvent.objects.create(assessment=assessment, kind=EventKind.CREATED, user=admin),
+        AssessmentEvent.objects.create(assessment=assessment, kind=EventKind.SUBMITTED, user=admin),
+    ]
+    events[0].at, events[1].at = created, submitted
+    AssessmentEvent.objects.bulk_update(events, ["at"])
+
+
+def _history_repair() -> None:
+    """Give the demo hospital's submitted assessments the history `_history` records, where a
+    demo database loaded by an earlier version has none (`make run` keeps existing data)."""
+    org = Organisation.objects.filter(name=DEMO_ORGANISATION, is_demo=True).first()
+    people = [User.objects.filter(email=email).first() for email, _, _ in DEMO_USERS[:2]]
+    if org is None or people[0] is None or people[1] is None:
+        return
+    for assessment in org.assessments.filter(status=Status.SUBMITTED, events__isnull=True):
+        _history(
+            assessment,
+            created=assessment.created_at,
+            submitted=assessment.submitted_at or assessment.created_at,
+            people=(people[0], people[1]),
         )
 
 

@@ -22,6 +22,7 @@ from diam.web.accounts.models import Organisation, ProgrammeRole, User
 from diam.web.assessments.models import Answer, Assessment, AssessmentEvent
 from diam.web.assessments.selectors import answer_label
 from diam.web.assessments.services import assessment_context, model_for
+from diam.web.core.countries import name_order
 from diam.web.validation.models import (
     DONE_VERDICTS,
     OPEN_STATES,
@@ -305,7 +306,9 @@ def registry_entries(*, today: dt.date | None = None) -> list[RegistryEntry]:
     for d in listed:
         latest.setdefault(d.organisation_id, d)
     entries = [RegistryEntry(d.organisation, d, d.status_on(today)) for d in latest.values()]
-    entries.sort(key=lambda e: (str(e.organisation.country.name), e.organisation.name.lower()))
+    entries.sort(
+        key=lambda e: (name_order(str(e.organisation.country.name)), e.organisation.name.lower())
+    )
     return entries
 
 

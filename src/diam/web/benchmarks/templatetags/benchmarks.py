@@ -27,12 +27,17 @@ def figure_text(value: Any, kind: str = "number") -> str:
 
 
 @register.simple_tag
-def fig(figure: Figure[Any], kind: str = "number", bare: bool = False) -> SafeString:
+def fig(
+    figure: Figure[Any], kind: str = "number", bare: bool = False, compact: bool = False
+) -> SafeString:
     """A shown figure as `value (n = N)` marked with `data-n`; a hidden one says why.
 
     Every number a benchmark page shows goes through here (or a chart drawn from the same
     figures), so a test can check that each `data-n` is at least k. `bare` leaves the n to a
     title (for cells of a row whose n is shown in the row, e.g. a stage distribution).
+    `compact` shows a hidden figure as the word "hidden", its reason read out by screen readers
+    and shown on hover, so that a wide table of figures (statistics by region and country)
+    keeps every column on screen; the table explains "hidden" once, beneath it.
     """
     if figure.shown and bare:
         return format_html(
@@ -53,6 +58,14 @@ def fig(figure: Figure[Any], kind: str = "number", bare: bool = False) -> SafeSt
     if reason.code == Reason.NO_OWN_VALUE:
         return format_html(
             '<span class="fig fig-none" data-reason="{}">{}</span>', reason.code, reason.message
+        )
+    if compact:
+        return format_html(
+            '<span class="fig fig-suppressed" data-reason="{}" title="{}">hidden'
+            '<span class="sr-only">: {}</span></span>',
+            reason.code,
+            reason.message,
+            reason.message,
         )
     return format_html(
         '<span class="fig fig-suppressed" data-reason="{}">suppressed: {}</span>',

@@ -19,4 +19,21 @@
       else input.value = "";
     });
   }, true);
+  // A table's scroll region is a tab stop (tabindex="0" in the HTML, so it works without this
+  // script) only while it actually scrolls: a table that fits adds no useless stop.
+  function tabStopsForScrollRegions() {
+    document.querySelectorAll(".table-scroll[role=region]").forEach(function (region) {
+      if (region.scrollWidth > region.clientWidth + 1) region.setAttribute("tabindex", "0");
+      else if (region !== document.activeElement) region.removeAttribute("tabindex");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", tabStopsForScrollRegions);
+  // A form sent back with errors: start at its "There is a problem" summary (screen readers
+  // read it out; its links lead to each field).
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.querySelector(".error-summary");
+    if (summary) summary.focus();
+  });
+  window.addEventListener("resize", tabStopsForScrollRegions);
+  document.addEventListener("htmx:afterSettle", tabStopsForScrollRegions);
 })();
