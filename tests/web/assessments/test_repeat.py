@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import pytest
 
+from diam.web.accounts.models import ProgrammeRole
+from diam.web.assessments.carried import answer_confirm, section_confirm
 from diam.web.assessments.models import AnswerChange, Assessment
-from diam.web.assessments.services import assessment_submit, model_for
+from diam.web.assessments.profile import assessment_services_set
+from diam.web.assessments.selectors import carried_waiting
+from diam.web.assessments.services import CarriedUnconfirmed, assessment_submit, model_for
 from diam.web.assessments.upgrade import assessment_repeat
 from diam.web.audit.models import AuditEvent
-from tests.web.assessments.conftest import answer
-from tests.web.factories import make_assessment
+from tests.web.api.conftest import api_client, token_for
+from tests.web.assessments.conftest import answer, section_url
+from tests.web.conftest import client_for
+from tests.web.factories import make_assessment, make_user
 
 
 @pytest.fixture
@@ -272,3 +278,81 @@ def test_every_way_to_submit_refuses_while_a_carried_answer_waits(repeat, alice)
     assert "(in HX, SI)" in str(refused.value) and "Nothing was submitted" in str(refused.value)
     repeat.refresh_from_db()
     assert repeat.status == "draft" and repeat.submitted_at is None
+
+
+# --- carried answers to questions not asked ------------------------------------------------------
+
+
+@pytest.fixture
+def paediatric(org, alice) -> Assessment:
+    """A repeat of an assessment that answered SI-03 and PM-09 (paediatric CT protocols, asked
+    only of organisations that image children), with no service profile yet."""
+    earlier = make_assessment(org, alice, title="Assessment 2026")
+    answer(earlier, alice, "SI-03", True)
+    answer(earlier, alice, "PM-09", True)
+    earlier = assessment_submit(assessment=earlier, user=alice)
+    return assessment_repeat(previous=earlier, user=alice, title="Assessment 2027")
+
+
+def test_a_carried_answer_the_profile_hides_does_not_wait_and_waits_again_once_asked(
+    paediatric, alice, bob
+) -> None:
+    repeat = paediatric
+    assert set(carried_waiting(repeat)) == {"SI-03", "PM-09"}
+    assessment_services_set(assessment=repeat, user=alice, services={"paediatrics": False})
+    assert carried_waiting(repeat) == ["SI-03"]
+    # A Confirm-all posted from a page drawn before the profile changed leaves it carried.
+    assert section_confirm(assessment=repeat, code="PM", criterion_ids=["PM-09"], user=bob) == []
+    version = repeat.answers.get(criterion_id="SI-03").version
+    answer_confirm(assessment=repeat, criterion_id="SI-03", expected_version=version, user=bob)
+    # Children imaged after all: PM-09 is asked again, so it waits again.
+    assessment_services_set(assessment=repeat, user=alice, services={"paediatrics": True})
+    with pytest.raises(CarriedUnconfirmed, match=r"^1 answer carried .* waits .* \(in PM\)"):
+        assessment_submit(assessment=repeat, user=alice)
+    assessment_services_set(assessment=repeat, user=alice, services={"paediatrics": False})
+    submitted = assessment_submit(assessment=repeat, user=alice)
+    assert submitted.status == "submitted"
+    assert submitted.answers.get(criterion_id="PM-09").carried  # kept, never silently confirmed
+
+
+def test_skip_logic_decides_which_carried_answers_wait(org, alice) -> None:
+    draft = make_assessment(org, alice, version="1.0.0")
+    answer(draft, alice, "QS-07", True)
+    answer(draft, alice, "QS-09", "none")  # no AI tool in use: QS-07 is not asked
+    draft.answers.update(carried=True)  # as a repeat carries them
+    assert carried_waiting(draft) == ["QS-09"]
+    answer(draft, alice, "QS-09", "registered")  # saving confirms it, and asks QS-07 again
+    assert carried_waiting(draft) == ["QS-07"]
+
+
+def test_every_page_and_the_api_count_only_carried_answers_still_asked(
+    paediatric, org, alice, alice_client
+) -> None:
+    repeat = paediatric
+    assessment_services_set(assessment=repeat, user=alice, services={"paediatrics": False})
+    dashboard = alice_client.get(f"/o/{org.pk}/").content.decode()
+    row = next(r for r in dashboard.split("<tr>") if "Assessment 2027" in r)
+    assert "1 carried answer to confirm" in row
+    pm = alice_client.get(section_url(repeat, "PM")).content.decode()
+    assert "Confirm all in this section" not in pm
+    assert "Carried answer, not asked now: Yes. It needs no confirmation" in pm
+    assert (
+        "Confirm all in this section (1)"
+        in alice_client.get(section_url(repeat, "SI")).content.decode()
+    )
+    submit = alice_client.get(f"/a/{repeat.pk}/submit/").content.decode()
+    listed = submit.split('id="carried-heading"', 1)[1].split("</section>", 1)[0]
+    assert f'/a/{repeat.pk}/s/SI/">' in listed and "1 to confirm" in listed
+    assert f"/a/{repeat.pk}/s/PM/" not in listed
+    pat = make_user("pat@example.org", "Pat", programme_role=ProgrammeRole.ADMIN)
+    console = client_for(pat).get(f"/programme/organisations/{org.pk}/").content.decode()
+    assert "1 carried answer to confirm" in console
+
+    api = api_client(token_for(alice, org))
+    refused = api.post(f"/api/assessments/{repeat.pk}/submit")
+    assert refused.status_code == 409
+    assert refused.json()["message"].startswith("1 answer carried from the previous assessment")
+    assert "(in SI)" in refused.json()["message"]
+    version = repeat.answers.get(criterion_id="SI-03").version
+    alice_client.post(f"/a/{repeat.pk}/confirm/SI-03/", {"version": version})
+    assert api.post(f"/api/assessments/{repeat.pk}/submit").status_code == 200

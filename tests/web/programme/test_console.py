@@ -43,6 +43,40 @@ def test_a_programme_admin_lands_on_the_console_and_sees_its_link(pat_client: Cl
     assert 'href="/programme/"' in text
 
 
+PROGRAMME_TABS = {
+    "/programme/": "Organisations",
+    "/programme/validations/": "Validation queue",
+    "/programme/certificates/": "Certificates",
+    "/programme/models/": "Models",
+    "/programme/statistics/": "Statistics",
+    "/programme/verification/": "Verification",
+    "/programme/validators/": "Validators",
+    "/programme/audit/": "Audit log",
+    "/programme/research/": "Research dataset",
+}
+
+
+def test_every_programme_page_shows_the_console_tabs_with_its_own_marked(
+    pat_client: Client, alice: User, org: Organisation
+) -> None:
+    for url, label in PROGRAMME_TABS.items():
+        page = pat_client.get(url).content.decode()
+        tabs = page.split('<nav class="tabs console-tabs" aria-label="Programme console">', 1)
+        assert len(tabs) == 2, f"{url} has no programme tabs"
+        links = re.findall(r'<a href="([^"]+)"( aria-current="page")?>([^<]+)</a>', tabs[1])
+        links = links[: len(PROGRAMME_TABS)]
+        assert {href for href, _, _ in links} == set(PROGRAMME_TABS), url
+        assert [(href, text) for href, current, text in links if current] == [(url, label)], url
+    # The same templates serve an organisation's own audit log and the public statistics,
+    # whose readers are not programme admins: no programme tabs there.
+    for user_client, url in (
+        (client_for(alice), f"/o/{org.pk}/audit/"),
+        (Client(), "/statistics/"),
+    ):
+        page = user_client.get(url).content.decode()
+        assert "console-tabs" not in page and "/programme/validators/" not in page, url
+
+
 def test_members_still_land_on_their_organisation(alice: User, org: Organisation) -> None:
     response = client_for(alice).get("/")
     assert response["Location"] == f"/o/{org.pk}/"

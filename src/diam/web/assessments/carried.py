@@ -92,7 +92,8 @@ def section_confirm(
 
     Only the answers listed are confirmed, so nobody confirms an answer they have not seen; a
     listed answer no longer carried (someone confirmed or changed it meanwhile, which is the
-    only way a carried answer changes) is left as that person saved it. Raises `ValueError`
+    only way a carried answer changes) is left as that person saved it, and one whose question
+    is no longer asked stays carried. Raises `ValueError`
     (nothing confirmed) for a focus area or criterion that is not the model's, or a criterion
     of another focus area; `AssessmentLocked` after submission. Returns the answers confirmed.
     """
@@ -107,9 +108,10 @@ def section_confirm(
     ]
     if wrong:
         raise ValueError(f"{', '.join(wrong[:5])}: not criteria of {code}.")
-    answers = list(
-        Answer.objects.filter(assessment=locked, carried=True, criterion_id__in=criterion_ids)
-    )
+    # Only answers that wait: one whose question is no longer asked (the profile changed since
+    # the page was drawn) stays carried, to be confirmed if it is asked again.
+    waiting = set(selectors.carried_waiting(locked)) & set(criterion_ids)
+    answers = list(Answer.objects.filter(assessment=locked, carried=True, criterion_id__in=waiting))
     AnswerChange.objects.bulk_create([_confirm(a, user) for a in answers])
     if answers:
         audit_record(
@@ -231,8 +233,8 @@ def section_confirm_view(request: HttpRequest, assessment_id: int, code: str) ->
         if skipped:
             verb = "is" if skipped == 1 else "are"
             text += (
-                f" {skipped} had been confirmed or changed by someone else meanwhile and "
-                f"{verb} kept as saved."
+                f" {skipped} had been confirmed or changed by someone else meanwhile, or "
+                f"{verb} no longer asked, and {verb} kept as saved."
             )
         messages.success(request, text)
     return HttpResponseRedirect(_section_url(assessment, code))

@@ -627,33 +627,62 @@ def previous_title(assessment: Assessment) -> str:
     )
 
 
+def waiting_among(
+    model: Model,
+    values: Mapping[str, AnswerValue],
+    carried: Iterable[str],
+    context: Context | None,
+) -> list[str]:
+    """Which carried answers wait for confirmation, in the model's order: those whose criterion
+    is asked now. A criterion hidden by skip logic, the jurisdiction or the service profile is
+    not asked, so its carried answer waits for nobody; it stays carried and waits again as soon
+    as the criterion is asked again (the profile or the controlling answer changed back)."""
+    carried = set(carried)
+    if not carried:
+        return []
+    hidden = hidden_criteria(model, values, context)
+    return [c.id for c in model.criteria if c.id in carried and c.id not in hidden]
+
+
+def carried_waiting(assessment: Assessment) -> list[str]:
+    """Criterion ids of the carried answers still to confirm, in the model's order.
+
+    The one definition of "waiting to confirm": the submission refusal, the submit page, the
+    dashboard, the section pages, the programme console and the API all count with it.
+    """
+    values: dict[str, AnswerValue] = {}
+    carried: list[str] = []
+    rows = Answer.objects.filter(assessment=assessment).values_list(
+        "criterion_id", "value", "na", "justification", "carried"
+    )
+    for cid, value, na, justification, is_carried in rows:
+        if is_carried:
+            carried.append(cid)
+        if na:
+            values[cid] = NotApplicable(justification)
+        elif value is not None:
+            values[cid] = value
+    if not carried:
+        return []
+    return waiting_among(model_for(assessment), values, carried, assessment_context(assessment))
+
+
 def carried_by_section(assessment: Assessment) -> list[tuple[FocusAreaInfo, int]]:
     """Focus areas with carried answers still to confirm, and how many, in the model's order."""
-    ids = set(
-        Answer.objects.filter(assessment=assessment, carried=True).values_list(
-            "criterion_id", flat=True
-        )
-    )
+    ids = carried_waiting(assessment)
     if not ids:
         return []
     model = model_for(assessment)
     counts: dict[str, int] = defaultdict(int)
-    for c in model.criteria:
-        if c.id in ids:
-            counts[c.focus_area] += 1
+    for cid in ids:
+        counts[model.criteria_by_id[cid].focus_area] += 1
     return [(fa, counts[fa.code]) for fa in model.manifest.focus_areas if counts[fa.code]]
 
 
 def section_carried_ids(*, assessment: Assessment, code: str) -> list[str]:
     """Criterion ids of one focus area's carried answers still to confirm, in the model's order."""
-    carried = set(
-        Answer.objects.filter(assessment=assessment, carried=True).values_list(
-            "criterion_id", flat=True
-        )
-    )
-    return [
-        c.id for c in model_for(assessment).criteria if c.focus_area == code and c.id in carried
-    ]
+    criteria = model_for(assessment).criteria_by_id
+    return [cid for cid in carried_waiting(assessment) if criteria[cid].focus_area == code]
 
 
 # --- dashboard ----------------------------------------------------------------------------------
@@ -704,12 +733,13 @@ def assessment_rows(*, organisation: Organisation) -> list[AssessmentRow]:
     """
     assessments = list(assessment_list(organisation=organisation))
     values: dict[int, dict[str, AnswerValue]] = defaultdict(dict)
-    carried: dict[int, int] = defaultdict(int)
+    carried: dict[int, list[str]] = defaultdict(list)
     rows = Answer.objects.filter(assessment__in=assessments).values_list(
         "assessment_id", "criterion_id", "value", "na", "justification", "carried"
     )
     for aid, cid, value, na, justification, is_carried in rows:
-        carried[aid] += is_carried
+        if is_carried:
+            carried[aid].append(cid)
         if na:
             values[aid][cid] = NotApplicable(justification)
         elif value is not None:
@@ -718,15 +748,21 @@ def assessment_rows(*, organisation: Organisation) -> list[AssessmentRow]:
     out = []
     country = organisation_country(organisation)
     for a in assessments:
-        extra = {"carried": carried[a.pk], "validated_on": validated.get(a.pk)}
+        extra: dict[str, Any] = {"validated_on": validated.get(a.pk)}
         try:
             model = model_for(a)
         except (RuntimeError, OSError):
             # Pinned to a model version that is not installed: show what was stored.
+            extra["carried"] = len(carried[a.pk])
             out.append(AssessmentRow(a, a.stage, "", a.completeness, a.is_locked, **extra))
             continue
         services = a.services if isinstance(a.services, dict) else {}
-        result = score(model, values[a.pk], Context(country=country, services=services))
+        context = Context(
+            country=country, services={k: v for k, v in services.items() if isinstance(v, bool)}
+        )
+        # The same definition as `carried_waiting`, on the values already read for scoring.
+        extra["carried"] = len(waiting_among(model, values[a.pk], carried[a.pk], context))
+        result = score(model, values[a.pk], context)
         stage, name = result.stage, result.stage_name()
         if a.status == "validated" and a.stage is not None:
             stage, name = a.stage, model.stage_info(a.stage).name

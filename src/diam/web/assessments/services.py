@@ -501,17 +501,18 @@ def unconfirmed_refusal(assessment: Assessment) -> str:
     """Why the assessment cannot be submitted yet because of carried answers ('' when it can).
 
     A submitted assessment states the organisation's situation now; an answer carried from the
-    previous assessment that nobody confirmed would pass that one's state off as today's.
+    previous assessment that nobody confirmed would pass that one's state off as today's. Only
+    answers to criteria asked now wait (`selectors.carried_waiting`): one the service profile or
+    skip logic hides is not part of today's statement, so it stays carried without blocking.
     """
-    ids = list(
-        Answer.objects.filter(assessment=assessment, carried=True)
-        .order_by("criterion_id")
-        .values_list("criterion_id", flat=True)
-    )
+    # Selectors read through this module; imported here to keep the dependency one-way.
+    from diam.web.assessments.selectors import carried_waiting
+
+    ids = carried_waiting(assessment)
     if not ids:
         return ""
     criteria = model_for(assessment).criteria_by_id
-    areas = sorted({criteria[c].focus_area for c in ids if c in criteria})
+    areas = sorted({criteria[c].focus_area for c in ids})
     many = len(ids) != 1
     return (
         f"{len(ids)} answer{'s' if many else ''} carried from the previous assessment still "

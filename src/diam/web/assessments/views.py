@@ -154,11 +154,18 @@ def assessment_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
     previous = Assessment.objects.get(pk=previous_id, organisation=organisation)
     assessment = assessment_repeat(previous=previous, user=user, title=title, request=request)
     carried = assessment.answers.filter(carried=True).count()
+    hidden = carried - len(selectors.carried_waiting(assessment))
+    not_asked = (
+        f" {hidden} of them answer questions not asked now (service profile or skip logic) "
+        "and wait only if those are asked again."
+        if hidden
+        else ""
+    )
     messages.success(
         request,
         f"{assessment.title} started from {previous.title} on model {assessment.model_version}: "
-        f"{carried} answers carried forward, each marked “carried, please confirm”. Confirm "
-        "them one by one or a section at a time; an answer you change is confirmed too.",
+        f"{carried} answers carried forward, each marked “carried, please confirm”.{not_asked} "
+        "Confirm them one by one or a section at a time; an answer you change is confirmed too.",
     )
     return redirect("assessment", assessment_id=assessment.pk)
 
@@ -196,7 +203,8 @@ def _render_section(
         adjust(page)
     context = _base_context(assessment, membership, "survey")
     context["page"] = page
-    carried = [q.id for q in page.questions if q.answer is not None and q.answer.carried]
+    # Hidden questions' carried answers do not wait, so they are not listed (nor confirmed).
+    carried = selectors.section_carried_ids(assessment=assessment, code=code)
     context["carried_ids"] = carried
     context["previous_title"] = selectors.previous_title(assessment) if carried else ""
     return render(request, "assessments/section.html", context, status=status)

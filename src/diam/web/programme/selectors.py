@@ -29,6 +29,7 @@ from diam.paths import (
 from diam.stats import Figure, over_time
 from diam.web.accounts.models import Membership, Organisation, Role
 from diam.web.assessments.models import Assessment, Status
+from diam.web.assessments.selectors import carried_waiting
 from diam.web.benchmarks import selectors as benchmarks
 from diam.web.benchmarks.services import benchmarked_major
 from diam.web.programme.forms import STAGE_NONE
@@ -131,6 +132,7 @@ def organisation_list(
 class AssessmentRow:
     assessment: Assessment
     requests: list[ValidationRequest]
+    carried: int = 0  # a draft's carried answers still to confirm, as its organisation sees it
 
     @property
     def is_draft(self) -> bool:
@@ -190,8 +192,10 @@ def organisation_summary(
     ):
         requests.setdefault(r.assessment_id, []).append(r)
     assessments = [
-        AssessmentRow(a, requests.get(a.pk, []))
-        for a in Assessment.objects.filter(organisation=organisation).order_by("-created_at", "-pk")
+        AssessmentRow(a, requests.get(a.pk, []), _carried_waiting(a))
+        for a in Assessment.objects.filter(organisation=organisation)
+        .select_related("organisation")
+        .order_by("-created_at", "-pk")
     ]
     decisions = certificate_list(state="all", organisation=organisation, today=today)
     return OrganisationSummary(
@@ -205,6 +209,16 @@ def organisation_summary(
         certificates=[certificate_row(d, today=today) for d in decisions],
         listed=Recognition.objects.filter(organisation=organisation, listed=True).exists(),
     )
+
+
+def _carried_waiting(assessment: Assessment) -> int:
+    """How many carried answers of a draft wait: the count its dashboard and submit page show."""
+    if assessment.status != Status.DRAFT:
+        return 0
+    try:
+        return len(carried_waiting(assessment))
+    except (ModelError, UnknownModel):  # pinned to a version no longer installed
+        return 0
 
 
 # --- certificates ------------------------------------------------------------------------------
