@@ -356,3 +356,15 @@ def test_every_page_and_the_api_count_only_carried_answers_still_asked(
     version = repeat.answers.get(criterion_id="SI-03").version
     alice_client.post(f"/a/{repeat.pk}/confirm/SI-03/", {"version": version})
     assert api.post(f"/api/assessments/{repeat.pk}/submit").status_code == 200
+
+
+def test_an_assessment_on_a_model_version_no_longer_installed_keeps_the_pages_working(
+    alice_client, org, alice, last_year
+) -> None:
+    """A version removed from models/ (an operator's choice) must not break the dashboard or
+    the progress page: the stored stage is shown, the scored views leave it out."""
+    Assessment.objects.filter(pk=last_year.pk).update(model_version="0.9.0", stage=3)
+    dashboard = alice_client.get(f"/o/{org.pk}/")
+    assert dashboard.status_code == 200
+    assert "0.9.0" in dashboard.content.decode()
+    assert alice_client.get(f"/o/{org.pk}/progress/").status_code == 200

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 
 from diam import charts
 from diam.model.schema import Criterion, Model
-from diam.paths import shipped_migration
+from diam.paths import UnknownModel, shipped_migration
 from diam.scoring.compare import Comparison, CriterionChange, compare_results, counterparts
 from diam.scoring.result import Result
 from diam.web.accounts.access import organisation_get_for_user
@@ -79,7 +79,7 @@ def progress_points(*, organisation: Organisation) -> list[TimelinePoint]:
     for a in assessments:
         try:
             result = effective_result(a)
-        except (RuntimeError, OSError):
+        except (RuntimeError, OSError, UnknownModel):
             continue
         points.append(TimelinePoint(a, result, _when(a, validated)))
     return sorted(points, key=lambda p: (p.when, p.assessment.pk))

@@ -26,6 +26,7 @@ from diam.model.schema import (
     Reference,
     StageInfo,
 )
+from diam.paths import UnknownModel
 from diam.scoring.answers import AnswerValue, NotApplicable
 from diam.scoring.context import Context
 from diam.scoring.engine import hidden_criteria, score
@@ -751,7 +752,7 @@ def assessment_rows(*, organisation: Organisation) -> list[AssessmentRow]:
         extra: dict[str, Any] = {"validated_on": validated.get(a.pk)}
         try:
             model = model_for(a)
-        except (RuntimeError, OSError):
+        except (RuntimeError, OSError, UnknownModel):
             # Pinned to a model version that is not installed: show what was stored.
             extra["carried"] = len(carried[a.pk])
             out.append(AssessmentRow(a, a.stage, "", a.completeness, a.is_locked, **extra))
