@@ -4,6 +4,8 @@ over time and the comparison of two assessments (docs/repeat.md)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from diam.web.assessments.models import AnswerChange, Assessment
@@ -126,6 +128,35 @@ def test_confirming_with_htmx_redraws_the_question_and_the_sections_count(
     assert "Confirm all in this section (2)" in body
 
 
+def _badge(body: str, code: str) -> str:
+    """The sidebar's "N to confirm" element of one focus area, as drawn."""
+    return body.split(f'id="carried-{code}"', 1)[1].split("</span></span>", 1)[0]
+
+
+def test_the_sidebar_counts_the_carried_answers_each_section_waits_for(bob_client, repeat) -> None:
+    # A carried answer counts as answered, so "3/3" alone would read as done.
+    page = bob_client.get(f"/a/{repeat.pk}/s/SI/").content.decode()
+    assert "3 to confirm" in _badge(page, "SI") and "1 to confirm" in _badge(page, "HX")
+    assert "to confirm" not in _badge(page, "WS")
+    version = repeat.answers.get(criterion_id="SI-03").version
+    body = bob_client.post(
+        f"/a/{repeat.pk}/confirm/SI-03/", {"version": version}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert 'id="carried-SI" class="fa-carried" hx-swap-oob="true"' in body
+    assert "2 to confirm" in _badge(body, "SI")
+    # Saving a carried answer confirms it too: the notice and the sidebar follow.
+    si01 = repeat.answers.get(criterion_id="SI-01")
+    body = bob_client.post(
+        f"/a/{repeat.pk}/answer/SI-01/",
+        {"value": "98", "version": str(si01.version)},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "1 to confirm" in _badge(body, "SI")
+    assert "Confirm all in this section (1)" in body
+    page = bob_client.get(f"/a/{repeat.pk}/s/SI/").content.decode()
+    assert "1 to confirm" in _badge(page, "SI")
+
+
 def test_a_stale_confirm_is_refused_and_changes_nothing(bob_client, alice, repeat) -> None:
     stale = repeat.answers.get(criterion_id="SI-01").version
     answer(repeat, alice, "SI-01", 80)  # Alice changed it (which confirms it) meanwhile
@@ -232,6 +263,25 @@ def test_comparing_two_assessments_lists_criteria_newly_met_and_no_longer_met(
     assert "SI-03" in lost and "SI-02" not in lost
     assert "each criterion with itself" in page
     assert "A draft takes part" in page
+
+
+def test_the_comparison_starts_from_what_the_latest_assessment_was_started_from(
+    alice_client, org, alice, repeat, last_year
+) -> None:
+    # Another draft, older than the repeat but newer than last year's: not the default.
+    other = make_assessment(org, alice, title="Side draft")
+    Assessment.objects.filter(pk=other.pk).update(
+        created_at=last_year.created_at + timedelta(hours=12)
+    )
+    Assessment.objects.filter(pk=repeat.pk).update(
+        created_at=last_year.created_at + timedelta(days=1)
+    )
+    page = alice_client.get(f"/o/{org.pk}/progress/compare/").content.decode()
+    assert "From Assessment 2026 to Assessment 2027" in page
+    progress = alice_client.get(f"/o/{org.pk}/progress/").content.decode()
+    before = progress.split('name="before"', 1)[1].split("</select>", 1)[0]
+    selected = before.split(" selected", 1)[0].rsplit("<option", 1)[1]
+    assert f'value="{last_year.pk}"' in selected
 
 
 def test_comparing_across_model_versions_names_criteria_without_a_counterpart(

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.text import capfirst
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -366,10 +367,32 @@ def _saved(
         response["HX-Reswap"] = "outerHTML"
     else:
         response = render(request, "assessments/_saved.html", context)
+    if confirmed:
+        response.content += carried_oob(request, assessment, membership, criterion.focus_area)
     if outcome.visibility_changed:
         # Skip logic: this answer shows or hides other questions; reload the whole page.
         response["HX-Refresh"] = "true"
     return response
+
+
+def carried_oob(
+    request: HttpRequest, assessment: Assessment, membership: Membership, code: str
+) -> bytes:
+    """After a carried answer is confirmed (its button, or saving it): the section's "N answers
+    wait" notice and the sidebar's "N to confirm", redrawn out of band."""
+    ids = selectors.section_carried_ids(assessment=assessment, code=code)
+    context = _base_context(assessment, membership, "survey")
+    context.update(
+        oob=True,
+        code=code,
+        n=len(ids),
+        carried_ids=ids,
+        previous_title=selectors.previous_title(assessment),
+    )
+    return b"".join(
+        render_to_string(name, context, request=request).encode()
+        for name in ("assessments/_carried_section.html", "assessments/_carried_badge.html")
+    )
 
 
 def _invalid(
