@@ -168,6 +168,7 @@ def test_the_summary_shows_assessments_states_and_validation_history_read_only(
     berlin = world["berlin"]
     text = pat_client.get(f"/programme/organisations/{berlin.pk}/").content.decode()
     assert "Berlin Imaging" in text and "Imaging centre" in text and "Verified" in text
+    assert "450 beds, 180,000 imaging exams a year" in text  # grouped digits, not 180000
     request = berlin.validation_requests.get()
     assert f'href="/validation/{request.pk}/"' in text and "Decided" in text
     assert "CODE-" in text and "Valid" in text
