@@ -252,7 +252,8 @@ def test_models_lists_every_installed_version_with_counts_and_the_benchmarked_on
     assert f"{len(latest.criteria)} in 10 focus areas" in two
     assert f"{len(older.criteria)} in 10 focus areas" in one
     gating_1 = sum(1 for c in latest.criteria if c.gating and c.stage == 1)
-    assert f"stage 1: {gating_1}" in two
+    assert f"stage 1: {gating_1} criteria" in two
+    assert "strict: a stage or branch needs every one of its applicable criteria met" in two
     # World: three submitted/validated and one draft on 2.0.0 (by status).
     assert "2 validated" in two and "1 submitted" in two and "1 draft" in two
     assert "none yet" in one

@@ -363,10 +363,13 @@ def installed_models() -> list[ModelVersionRow]:
                 ModelVersionRow(
                     **base,
                     name=model.manifest.name,
+                    # The mode's name alone ("strict") told a newcomer nothing.
                     rule=(
-                        f"threshold ({rule.threshold_percent:g} %)"
+                        f"threshold: a stage or branch needs at least "
+                        f"{rule.threshold_percent:g} % of its applicable criteria met"
                         if rule.threshold_percent is not None
-                        else str(rule.mode.value)
+                        else f"{rule.mode.value}: a stage or branch needs every one of its "
+                        "applicable criteria met"
                     ),
                     focus_areas=len(model.manifest.focus_areas),
                     criteria=len(model.criteria),
