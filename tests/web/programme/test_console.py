@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from diam.paths import shipped_model
 from diam.web.accounts.models import Organisation, ProgrammeRole, Role, User
+from diam.web.assessments.selectors import assessment_rows
+from tests.web.assessments.conftest import answer
 from tests.web.conftest import client_for
 from tests.web.factories import make_member, make_organisation, make_user
 from tests.web.programme.conftest import decide
@@ -177,7 +179,15 @@ def test_the_summary_shows_assessments_states_and_validation_history_read_only(
     assert 'method="post"' not in main  # nothing to change here
 
     cologne = pat_client.get(f"/programme/organisations/{world['cologne'].pk}/").content.decode()
-    assert "40 % answered" in cologne and "Stage 2" not in cologne
+    assert "not started" in cologne and "Stage 2" not in cologne
+    # A draft's answered percent comes from its answers, as on the organisation's dashboard
+    # (the stored figure is the last scoring's, set on submission).
+    draft = world["cologne"].assessments.get()
+    for cid, value in (("SI-03", True), ("HX-02", False)):
+        answer(draft, draft.created_by, cid, value)
+    figure = assessment_rows(organisation=world["cologne"])[0].completeness
+    cologne = pat_client.get(f"/programme/organisations/{world['cologne'].pk}/").content.decode()
+    assert f"{figure:g} % answered" in cologne and figure > 0
     assert "No validation decision yet" in cologne
 
 

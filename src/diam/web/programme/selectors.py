@@ -29,6 +29,7 @@ from diam.paths import (
 from diam.stats import Figure, over_time
 from diam.web.accounts.models import Membership, Organisation, Role
 from diam.web.assessments.models import Assessment, Status
+from diam.web.assessments.selectors import assessment_rows
 from diam.web.benchmarks import selectors as benchmarks
 from diam.web.benchmarks.services import benchmarked_major
 from diam.web.programme.forms import STAGE_NONE
@@ -131,6 +132,10 @@ def organisation_list(
 class AssessmentRow:
     assessment: Assessment
     requests: list[ValidationRequest]
+    # A draft's answered percent from its answers, as on the organisation's own dashboard: the
+    # stored figure is set only when an assessment is scored on submission, so a draft half
+    # answered read "not started".
+    completeness: float | None = None
 
     @property
     def is_draft(self) -> bool:
@@ -189,8 +194,13 @@ def organisation_summary(
         .order_by("-requested_at", "-pk")
     ):
         requests.setdefault(r.assessment_id, []).append(r)
+    live = {
+        row.assessment.pk: row.completeness
+        for row in assessment_rows(organisation=organisation)
+        if not row.final
+    }
     assessments = [
-        AssessmentRow(a, requests.get(a.pk, []))
+        AssessmentRow(a, requests.get(a.pk, []), live.get(a.pk))
         for a in Assessment.objects.filter(organisation=organisation).order_by("-created_at", "-pk")
     ]
     decisions = certificate_list(state="all", organisation=organisation, today=today)
