@@ -92,6 +92,9 @@ def test_a_carried_answer_shows_where_it_came_from_with_a_confirm_button(
 ) -> None:
     page = bob_client.get(f"/a/{repeat.pk}/s/SI/").content.decode()
     assert "Carried from Assessment 2026, please confirm." in page
+    # Nobody saved it in this assessment: the status line says it was carried, not saved.
+    status = page.split('id="q-SI-03-status"', 1)[1].split("</span>", 1)[0]
+    assert "Carried forward" in status and "Last saved" not in status
     assert f"/a/{repeat.pk}/confirm/SI-03/" in page
     assert "Confirm all in this section (3)" in page
     # A viewer sees the mark but no button.
