@@ -47,6 +47,15 @@ def test_the_dashboard_offers_the_previous_assessment_as_the_default_start(
     assert 'value="blank"' in page and "carried, please confirm" in page
 
 
+def test_the_start_form_names_the_drafts_still_open(alice_client, org, repeat) -> None:
+    page = alice_client.get(f"/o/{org.pk}/").content.decode()
+    form = page.split('id="new-heading"', 1)[1]
+    assert f'<a href="/a/{repeat.pk}/">Assessment 2027</a> is a draft still open' in form
+    Assessment.objects.filter(pk=repeat.pk).delete()
+    page = alice_client.get(f"/o/{org.pk}/").content.decode()
+    assert "still open" not in page
+
+
 def test_starting_from_the_previous_assessment_carries_its_answers(
     alice_client, org, last_year
 ) -> None:

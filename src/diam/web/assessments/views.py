@@ -114,13 +114,16 @@ def _dashboard(
     form: NewAssessmentForm,
     status: int = 200,
 ) -> HttpResponse:
+    rows = selectors.assessment_rows(organisation=organisation)
     return render(
         request,
         "assessments/organisation.html",
         {
             "organisation": organisation,
             "membership": membership,
-            "rows": selectors.assessment_rows(organisation=organisation),
+            "rows": rows,
+            # Named above the Start button: a second draft beside an open one is rarely meant.
+            "open_drafts": [r.assessment for r in rows if not r.final],
             "form": form,
             "members_url": _org_link("members", organisation.pk, f"/o/{organisation.pk}/members/"),
             "settings_url": _org_link(
