@@ -210,6 +210,9 @@ def test_submission_waits_until_every_carried_answer_is_confirmed(alice_client, 
     page = alice_client.get(f"/a/{repeat.pk}/submit/").content.decode()
     assert "Carried answers to confirm" in page
     assert "Submit and lock the assessment" not in page
+    # One sentence, not two parentheses in a row; the counts in the order they matter.
+    line = " ".join(page.split("Completeness: <strong>", 1)[1].split("</p>", 1)[0].split())
+    assert line.endswith("</strong>: 4 met, 0 not met, 0 answered N/A, 97 unanswered; 0 not asked.")
     response = alice_client.post(f"/a/{repeat.pk}/submit/")
     repeat.refresh_from_db()
     assert repeat.status == "draft"
