@@ -169,6 +169,16 @@ def test_the_sidebar_counts_the_carried_answers_each_section_waits_for(bob_clien
     assert "1 to confirm" in _badge(page, "SI")
 
 
+def test_a_drafts_results_say_how_many_answers_are_carried_and_unconfirmed(
+    bob_client, repeat
+) -> None:
+    page = bob_client.get(f"/a/{repeat.pk}/results/").content.decode()
+    assert "4 of the answers are carried from Assessment 2026 and not yet confirmed." in page
+    bob_client.post(f"/a/{repeat.pk}/s/SI/confirm/", {"criteria": "SI-01,SI-03,SI-04"})
+    page = bob_client.get(f"/a/{repeat.pk}/results/").content.decode()
+    assert "1 of the answers is carried from Assessment 2026" in page
+
+
 def test_a_stale_confirm_is_refused_and_changes_nothing(bob_client, alice, repeat) -> None:
     stale = repeat.answers.get(criterion_id="SI-01").version
     answer(repeat, alice, "SI-01", 80)  # Alice changed it (which confirms it) meanwhile

@@ -794,5 +794,7 @@ def results(request: HttpRequest, assessment_id: int) -> HttpResponse:
         radar_svg=charts.radar(result, title="Percent of criteria met per focus area"),
         bars_svg=charts.bars(result, title="Percent of criteria met per focus area"),
         upgrade_version=upgrade_version(assessment),
+        # A provisional stage read from last year's answers nobody has looked at yet says so.
+        carried=(0 if assessment.is_locked else assessment.answers.filter(carried=True).count()),
     )
     return render(request, "assessments/results.html", context)
