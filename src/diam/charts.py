@@ -637,7 +637,7 @@ def distribution_svg(
                 _text(
                     x + col_w / 2,
                     base - 16,
-                    "suppr.",
+                    "hidden",  # the word the table beside the chart uses
                     size=9.5,
                     anchor="middle",
                     fill=MUTED,

@@ -145,7 +145,7 @@ def test_distribution_highlights_own_stage_and_marks_suppressed() -> None:
     svg = distribution_svg(counts=[("0", 4), ("1", None), ("2", 9)], highlight="2", title="t")
     root = parse(svg)
     words = texts(root)
-    assert "suppr." in words and "you" in words and "9" in words
+    assert "hidden" in words and "you" in words and "9" in words
     desc = root.find(f"{NS}desc")
     assert desc is not None and "1: suppressed" in (desc.text or "")
     assert "2: 9 (this organisation)" in (desc.text or "")

@@ -95,6 +95,8 @@ def test_a_new_user_accepts_by_creating_an_account(org: Organisation, alice: Use
     invitation.refresh_from_db()
     assert invitation.accepted_at is not None and invitation.accepted_by == dave
     assert get_user(client) == dave
+    welcome = client.get(response["Location"]).content.decode()
+    assert f"Welcome to {org.name}. You joined as viewer." in welcome
 
 
 def test_a_new_user_with_mismatched_passwords_sees_the_error_and_nothing_is_created(

@@ -4,6 +4,8 @@ over time and the comparison of two assessments (docs/repeat.md)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from diam.web.accounts.models import ProgrammeRole
@@ -51,6 +53,15 @@ def test_the_dashboard_offers_the_previous_assessment_as_the_default_start(
     assert 'value="blank"' in page and "carried, please confirm" in page
 
 
+def test_the_start_form_names_the_drafts_still_open(alice_client, org, repeat) -> None:
+    page = alice_client.get(f"/o/{org.pk}/").content.decode()
+    form = page.split('id="new-heading"', 1)[1]
+    assert f'<a href="/a/{repeat.pk}/">Assessment 2027</a> is a draft still open' in form
+    Assessment.objects.filter(pk=repeat.pk).delete()
+    page = alice_client.get(f"/o/{org.pk}/").content.decode()
+    assert "still open" not in page
+
+
 def test_starting_from_the_previous_assessment_carries_its_answers(
     alice_client, org, last_year
 ) -> None:
@@ -96,6 +107,9 @@ def test_a_carried_answer_shows_where_it_came_from_with_a_confirm_button(
 ) -> None:
     page = bob_client.get(f"/a/{repeat.pk}/s/SI/").content.decode()
     assert "Carried from Assessment 2026, please confirm." in page
+    # Nobody saved it in this assessment: the status line says it was carried, not saved.
+    status = page.split('id="q-SI-03-status"', 1)[1].split("</span>", 1)[0]
+    assert "Carried forward" in status and "Last saved" not in status
     assert f"/a/{repeat.pk}/confirm/SI-03/" in page
     assert "Confirm all in this section (3)" in page
     # A viewer sees the mark but no button.
@@ -130,6 +144,45 @@ def test_confirming_with_htmx_redraws_the_question_and_the_sections_count(
     assert "q-SI-03-carried" not in body  # the "please confirm" note is gone
     assert 'id="carried-section" hx-swap-oob="true"' in body
     assert "Confirm all in this section (2)" in body
+
+
+def _badge(body: str, code: str) -> str:
+    """The sidebar's "N to confirm" element of one focus area, as drawn."""
+    return body.split(f'id="carried-{code}"', 1)[1].split("</span></span>", 1)[0]
+
+
+def test_the_sidebar_counts_the_carried_answers_each_section_waits_for(bob_client, repeat) -> None:
+    # A carried answer counts as answered, so "3/3" alone would read as done.
+    page = bob_client.get(f"/a/{repeat.pk}/s/SI/").content.decode()
+    assert "3 to confirm" in _badge(page, "SI") and "1 to confirm" in _badge(page, "HX")
+    assert "to confirm" not in _badge(page, "WS")
+    version = repeat.answers.get(criterion_id="SI-03").version
+    body = bob_client.post(
+        f"/a/{repeat.pk}/confirm/SI-03/", {"version": version}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert 'id="carried-SI" class="fa-carried" hx-swap-oob="true"' in body
+    assert "2 to confirm" in _badge(body, "SI")
+    # Saving a carried answer confirms it too: the notice and the sidebar follow.
+    si01 = repeat.answers.get(criterion_id="SI-01")
+    body = bob_client.post(
+        f"/a/{repeat.pk}/answer/SI-01/",
+        {"value": "98", "version": str(si01.version)},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "1 to confirm" in _badge(body, "SI")
+    assert "Confirm all in this section (1)" in body
+    page = bob_client.get(f"/a/{repeat.pk}/s/SI/").content.decode()
+    assert "1 to confirm" in _badge(page, "SI")
+
+
+def test_a_drafts_results_say_how_many_answers_are_carried_and_unconfirmed(
+    bob_client, repeat
+) -> None:
+    page = bob_client.get(f"/a/{repeat.pk}/results/").content.decode()
+    assert "4 of the answers are carried from Assessment 2026 and not yet confirmed." in page
+    bob_client.post(f"/a/{repeat.pk}/s/SI/confirm/", {"criteria": "SI-01,SI-03,SI-04"})
+    page = bob_client.get(f"/a/{repeat.pk}/results/").content.decode()
+    assert "1 of the answers is carried from Assessment 2026" in page
 
 
 def test_a_stale_confirm_is_refused_and_changes_nothing(bob_client, alice, repeat) -> None:
@@ -173,6 +226,9 @@ def test_submission_waits_until_every_carried_answer_is_confirmed(alice_client, 
     page = alice_client.get(f"/a/{repeat.pk}/submit/").content.decode()
     assert "Carried answers to confirm" in page
     assert "Submit and lock the assessment" not in page
+    # One sentence, not two parentheses in a row; the counts in the order they matter.
+    line = " ".join(page.split("Completeness: <strong>", 1)[1].split("</p>", 1)[0].split())
+    assert line.endswith("</strong>: 4 met, 0 not met, 0 answered N/A, 97 unanswered; 0 not asked.")
     response = alice_client.post(f"/a/{repeat.pk}/submit/")
     repeat.refresh_from_db()
     assert repeat.status == "draft"
@@ -238,6 +294,25 @@ def test_comparing_two_assessments_lists_criteria_newly_met_and_no_longer_met(
     assert "SI-03" in lost and "SI-02" not in lost
     assert "each criterion with itself" in page
     assert "A draft takes part" in page
+
+
+def test_the_comparison_starts_from_what_the_latest_assessment_was_started_from(
+    alice_client, org, alice, repeat, last_year
+) -> None:
+    # Another draft, older than the repeat but newer than last year's: not the default.
+    other = make_assessment(org, alice, title="Side draft")
+    Assessment.objects.filter(pk=other.pk).update(
+        created_at=last_year.created_at + timedelta(hours=12)
+    )
+    Assessment.objects.filter(pk=repeat.pk).update(
+        created_at=last_year.created_at + timedelta(days=1)
+    )
+    page = alice_client.get(f"/o/{org.pk}/progress/compare/").content.decode()
+    assert "From Assessment 2026 to Assessment 2027" in page
+    progress = alice_client.get(f"/o/{org.pk}/progress/").content.decode()
+    before = progress.split('name="before"', 1)[1].split("</select>", 1)[0]
+    selected = before.split(" selected", 1)[0].rsplit("<option", 1)[1]
+    assert f'value="{last_year.pk}"' in selected
 
 
 def test_comparing_across_model_versions_names_criteria_without_a_counterpart(

@@ -89,8 +89,14 @@ def test_a_newcomer_finds_the_invitation_link_in_the_outbox(
     assert reset.to == "alice@example.org"
     assert html.index(reset.subject) < html.index(invitation.subject)
     path = link_path(invitation.body, "/invitations/")
-    assert f'<a href="http://127.0.0.1:8000{path}"' in html  # the link is clickable
+    # The server answers elsewhere than DIAM_SITE_URL (another port): the link is clickable and
+    # points to this server, and the page says why.
+    assert f'<a href="http://testserver{path}"' in html
+    assert "127.0.0.1:8000/invitations/" not in html
+    assert "start the server with <code>DIAM_SITE_URL=http://testserver</code>" in html
     assert Client().get(path).status_code == 200  # and leads to the invitation
+    settings.SITE_URL = "http://testserver"  # configured right: nothing to say
+    assert "DIAM_SITE_URL=" not in Client().get("/dev/outbox/").content.decode()
 
 
 def test_the_outbox_shows_a_message_as_text_never_as_markup(dev_server: Path) -> None:

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from diam.paths import shipped_model
 from diam.web.accounts.models import Organisation, ProgrammeRole, Role, User
+from diam.web.assessments.selectors import assessment_rows
+from tests.web.assessments.conftest import answer
 from tests.web.conftest import client_for
 from tests.web.factories import make_member, make_organisation, make_user
 from tests.web.programme.conftest import decide
@@ -202,6 +204,7 @@ def test_the_summary_shows_assessments_states_and_validation_history_read_only(
     berlin = world["berlin"]
     text = pat_client.get(f"/programme/organisations/{berlin.pk}/").content.decode()
     assert "Berlin Imaging" in text and "Imaging centre" in text and "Verified" in text
+    assert "450 beds, 180,000 imaging exams a year" in text  # grouped digits, not 180000
     request = berlin.validation_requests.get()
     assert f'href="/validation/{request.pk}/"' in text and "Decided" in text
     assert "CODE-" in text and "Valid" in text
@@ -210,7 +213,15 @@ def test_the_summary_shows_assessments_states_and_validation_history_read_only(
     assert 'method="post"' not in main  # nothing to change here
 
     cologne = pat_client.get(f"/programme/organisations/{world['cologne'].pk}/").content.decode()
-    assert "40 % answered" in cologne and "Stage 2" not in cologne
+    assert "not started" in cologne and "Stage 2" not in cologne
+    # A draft's answered percent comes from its answers, as on the organisation's dashboard
+    # (the stored figure is the last scoring's, set on submission).
+    draft = world["cologne"].assessments.get()
+    for cid, value in (("SI-03", True), ("HX-02", False)):
+        answer(draft, draft.created_by, cid, value)
+    figure = assessment_rows(organisation=world["cologne"])[0].completeness
+    cologne = pat_client.get(f"/programme/organisations/{world['cologne'].pk}/").content.decode()
+    assert f"{figure:g} % answered" in cologne and figure > 0
     assert "No validation decision yet" in cologne
 
 
@@ -285,7 +296,8 @@ def test_models_lists_every_installed_version_with_counts_and_the_benchmarked_on
     assert f"{len(latest.criteria)} in 10 focus areas" in two
     assert f"{len(older.criteria)} in 10 focus areas" in one
     gating_1 = sum(1 for c in latest.criteria if c.gating and c.stage == 1)
-    assert f"stage 1: {gating_1}" in two
+    assert f"stage 1: {gating_1} criteria" in two
+    assert "strict: a stage or branch needs every one of its applicable criteria met" in two
     # World: three submitted/validated and one draft on 2.0.0 (by status).
     assert "2 validated" in two and "1 submitted" in two and "1 draft" in two
     assert "none yet" in one

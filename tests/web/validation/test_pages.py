@@ -254,6 +254,18 @@ def test_the_programme_admin_grants_and_revokes_the_role(pam_client, bob) -> Non
     assert not bob.is_validator
 
 
+def test_waiting_for_you_says_it_lists_validation_steps_and_where_the_survey_is(
+    requested, bob_client, val_client
+) -> None:
+    # A member who looks here for the carried answers to confirm finds the way to them.
+    page = bob_client.get("/waiting/").content.decode()
+    org = requested.organisation
+    assert "Steps of expert validations that wait for you" in page
+    assert f'are on the page of <a href="/o/{org.pk}/">{org.name}</a>.' in page
+    assert "No validation step waits for you." in page
+    assert "are on the page" not in val_client.get("/waiting/").content.decode()  # no member
+
+
 def test_waiting_for_you_lists_each_persons_next_step(
     requested, pam_client, val, pam, val_client, bob_client
 ) -> None:

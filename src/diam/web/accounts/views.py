@@ -492,8 +492,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"Welcome to {invitation.organisation.name}. You are "
-                    f"{membership.get_role_display()}.",
+                    f"Welcome to {invitation.organisation.name}. You joined as "
+                    f"{membership.get_role_display().lower()}.",
                 )
                 return redirect(organisation_url(invitation.organisation_id))
 

@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -177,19 +176,7 @@ def answer_confirm_view(
     if getattr(request, "htmx", False):
         question = views._fresh_question(assessment, criterion)
         response = views._question_response(request, assessment, membership, question)
-        # The section's "N answers wait" notice, redrawn out of band with the question.
-        context = views._base_context(assessment, membership, "survey")
-        context.update(
-            oob=True,
-            code=criterion.focus_area,
-            carried_ids=selectors.section_carried_ids(
-                assessment=assessment, code=criterion.focus_area
-            ),
-            previous_title=selectors.previous_title(assessment),
-        )
-        response.content += render_to_string(
-            "assessments/_carried_section.html", context, request=request
-        ).encode()
+        response.content += views.carried_oob(request, assessment, membership, criterion.focus_area)
         return response
     messages.success(request, f"{criterion.id} confirmed.")
     return HttpResponseRedirect(_section_url(assessment, criterion.focus_area, criterion.id))

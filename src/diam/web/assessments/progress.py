@@ -270,10 +270,16 @@ def progress_view(request: HttpRequest, organisation_id: int) -> HttpResponse:
 
 
 def _default_pair(choices: list[tuple[int, str]]) -> dict[str, int]:
-    """The two most recent assessments (choices are newest first)."""
+    """The most recent assessment and the one it was started from; without one, the next most
+    recent (choices are newest first). A repeat is compared with its own starting point rather
+    than with whichever other draft happens to be newer."""
     if len(choices) < 2:
         return {}
-    return {"before": choices[1][0], "after": choices[0][0]}
+    latest = choices[0][0]
+    previous = Assessment.objects.filter(pk=latest).values_list("previous_id", flat=True).first()
+    ids = {pk for pk, _ in choices}
+    before = previous if previous is not None and previous in ids else choices[1][0]
+    return {"before": before, "after": latest}
 
 
 @login_required

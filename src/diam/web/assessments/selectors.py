@@ -190,6 +190,9 @@ class SectionProgress:
     counts: Completeness  # the core's one definition (docs/scoring.md §5)
     assigned_to_me: bool
     assignees: tuple[str, ...]
+    # Carried answers still to confirm: a carried answer counts as answered, so without this
+    # a section started from last year's shows "8/8 ✓" while nothing in it was looked at.
+    carried: int = 0
 
     @property
     def code(self) -> str:
@@ -256,14 +259,17 @@ def progress_from_values(
     mine: Iterable[str] = (),
     assignees: Mapping[str, list[str]] | None = None,
     context: Context | None = None,
+    carried: Iterable[str] = (),
 ) -> list[SectionProgress]:
     """Per focus area: answered / relevant (criteria not asked count in neither: skip logic,
     another jurisdiction, a service the organisation does not run).
 
-    Assigned sections (`mine`) come first; otherwise the model's order.
+    Assigned sections (`mine`) come first; otherwise the model's order. `carried` are the
+    criterion ids whose carried answers still wait for confirmation.
     """
     hidden = hidden_criteria(model, values, context)
     mine = set(mine)
+    carried = set(carried)
     assignees = assignees or {}
     by_area: dict[str, list[Criterion]] = defaultdict(list)
     for c in model.criteria:
@@ -274,6 +280,7 @@ def progress_from_values(
             count_completeness(by_area[fa.code], values, hidden),
             fa.code in mine,
             tuple(assignees.get(fa.code, ())),
+            sum(1 for c in by_area[fa.code] if c.id in carried),
         )
         for fa in model.manifest.focus_areas
     ]
@@ -550,7 +557,14 @@ def section_page(*, assessment: Assessment, code: str, user: User) -> SectionPag
     context = assessment_context(assessment)
     hidden = hidden_criteria(model, values, context)
     assignees, mine = _assignments(assessment, user)
-    sections = progress_from_values(model, values, mine=mine, assignees=assignees, context=context)
+    sections = progress_from_values(
+        model,
+        values,
+        mine=mine,
+        assignees=assignees,
+        context=context,
+        carried=[cid for cid, a in answers.items() if a.carried],
+    )
     criteria = [c for c in model.criteria if c.focus_area == code]
     changes: dict[str, list[AnswerChange]] = defaultdict(list)
     for change in AnswerChange.objects.filter(

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.text import capfirst
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -113,13 +114,16 @@ def _dashboard(
     form: NewAssessmentForm,
     status: int = 200,
 ) -> HttpResponse:
+    rows = selectors.assessment_rows(organisation=organisation)
     return render(
         request,
         "assessments/organisation.html",
         {
             "organisation": organisation,
             "membership": membership,
-            "rows": selectors.assessment_rows(organisation=organisation),
+            "rows": rows,
+            # Named above the Start button: a second draft beside an open one is rarely meant.
+            "open_drafts": [r.assessment for r in rows if not r.final],
             "form": form,
             "members_url": _org_link("members", organisation.pk, f"/o/{organisation.pk}/members/"),
             "settings_url": _org_link(
@@ -374,10 +378,32 @@ def _saved(
         response["HX-Reswap"] = "outerHTML"
     else:
         response = render(request, "assessments/_saved.html", context)
+    if confirmed:
+        response.content += carried_oob(request, assessment, membership, criterion.focus_area)
     if outcome.visibility_changed:
         # Skip logic: this answer shows or hides other questions; reload the whole page.
         response["HX-Refresh"] = "true"
     return response
+
+
+def carried_oob(
+    request: HttpRequest, assessment: Assessment, membership: Membership, code: str
+) -> bytes:
+    """After a carried answer is confirmed (its button, or saving it): the section's "N answers
+    wait" notice and the sidebar's "N to confirm", redrawn out of band."""
+    ids = selectors.section_carried_ids(assessment=assessment, code=code)
+    context = _base_context(assessment, membership, "survey")
+    context.update(
+        oob=True,
+        code=code,
+        n=len(ids),
+        carried_ids=ids,
+        previous_title=selectors.previous_title(assessment),
+    )
+    return b"".join(
+        render_to_string(name, context, request=request).encode()
+        for name in ("assessments/_carried_section.html", "assessments/_carried_badge.html")
+    )
 
 
 def _invalid(
@@ -776,5 +802,7 @@ def results(request: HttpRequest, assessment_id: int) -> HttpResponse:
         radar_svg=charts.radar(result, title="Percent of criteria met per focus area"),
         bars_svg=charts.bars(result, title="Percent of criteria met per focus area"),
         upgrade_version=upgrade_version(assessment),
+        # A provisional stage read from last year's answers nobody has looked at yet says so.
+        carried=(0 if assessment.is_locked else assessment.answers.filter(carried=True).count()),
     )
     return render(request, "assessments/results.html", context)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage as ParsedMessage
 from email.utils import parsedate_to_datetime
@@ -85,3 +86,9 @@ def outbox_list(directory: Path | None = None, *, limit: int = OUTBOX_LIMIT) -> 
         return []
     files = sorted(folder.glob("*.eml"), key=lambda p: p.name, reverse=True)[:limit]
     return [_read(p) for p in files]
+
+
+def with_links_to(message: OutboxMessage, *, site: str, here: str) -> OutboxMessage:
+    """The message with links to `site` (the configured site URL) pointing to `here` instead."""
+    pattern = re.compile(re.escape(site) + r"(?=[/\s]|$)")
+    return replace(message, body=pattern.sub(here, message.body))

@@ -56,12 +56,24 @@ def dev_outbox(request: HttpRequest) -> HttpResponse:
     """
     if not settings.DIAM_DEV_OUTBOX:
         raise Http404("The outbox exists only in development.")
-    from diam.web.core.outbox import outbox_list
+    from diam.web.core.outbox import outbox_list, with_links_to
 
+    # E-mails link to DIAM_SITE_URL (http://127.0.0.1:8000 unless set); a development server
+    # started on another port would leave every link dead, so they are pointed here, and said so.
+    site = settings.SITE_URL.rstrip("/")
+    here = request.build_absolute_uri("/").rstrip("/")
+    sent = outbox_list()
+    if here != site:
+        sent = [with_links_to(m, site=site, here=here) for m in sent]
     response = render(
         request,
         "core/dev_outbox.html",
-        {"messages_sent": outbox_list(), "directory": settings.EMAIL_FILE_PATH},
+        {
+            "messages_sent": sent,
+            "directory": settings.EMAIL_FILE_PATH,
+            "site_url": site,
+            "here": here,
+        },
     )
     response["Cache-Control"] = "no-store"
     return response

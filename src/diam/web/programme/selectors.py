@@ -29,7 +29,7 @@ from diam.paths import (
 from diam.stats import Figure, over_time
 from diam.web.accounts.models import Membership, Organisation, Role
 from diam.web.assessments.models import Assessment, Status
-from diam.web.assessments.selectors import carried_waiting
+from diam.web.assessments.selectors import assessment_rows
 from diam.web.benchmarks import selectors as benchmarks
 from diam.web.benchmarks.services import benchmarked_major
 from diam.web.programme.forms import STAGE_NONE
@@ -133,6 +133,10 @@ class AssessmentRow:
     assessment: Assessment
     requests: list[ValidationRequest]
     carried: int = 0  # a draft's carried answers still to confirm, as its organisation sees it
+    # A draft's answered percent from its answers, as on the organisation's own dashboard: the
+    # stored figure is set only when an assessment is scored on submission, so a draft half
+    # answered read "not started".
+    completeness: float | None = None
 
     @property
     def is_draft(self) -> bool:
@@ -191,8 +195,16 @@ def organisation_summary(
         .order_by("-requested_at", "-pk")
     ):
         requests.setdefault(r.assessment_id, []).append(r)
+    # Drafts as the organisation's own dashboard shows them (one count of answered and of
+    # carried answers waiting, the questions not asked left out).
+    live = {row.assessment.pk: row for row in assessment_rows(organisation=organisation)}
     assessments = [
-        AssessmentRow(a, requests.get(a.pk, []), _carried_waiting(a))
+        AssessmentRow(
+            a,
+            requests.get(a.pk, []),
+            live[a.pk].carried if a.pk in live and not live[a.pk].final else 0,
+            live[a.pk].completeness if a.pk in live and not live[a.pk].final else None,
+        )
         for a in Assessment.objects.filter(organisation=organisation)
         .select_related("organisation")
         .order_by("-created_at", "-pk")
@@ -209,16 +221,6 @@ def organisation_summary(
         certificates=[certificate_row(d, today=today) for d in decisions],
         listed=Recognition.objects.filter(organisation=organisation, listed=True).exists(),
     )
-
-
-def _carried_waiting(assessment: Assessment) -> int:
-    """How many carried answers of a draft wait: the count its dashboard and submit page show."""
-    if assessment.status != Status.DRAFT:
-        return 0
-    try:
-        return len(carried_waiting(assessment))
-    except (ModelError, UnknownModel):  # pinned to a version no longer installed
-        return 0
 
 
 # --- certificates ------------------------------------------------------------------------------
@@ -377,10 +379,13 @@ def installed_models() -> list[ModelVersionRow]:
                 ModelVersionRow(
                     **base,
                     name=model.manifest.name,
+                    # The mode's name alone ("strict") told a newcomer nothing.
                     rule=(
-                        f"threshold ({rule.threshold_percent:g} %)"
+                        f"threshold: a stage or branch needs at least "
+                        f"{rule.threshold_percent:g} % of its applicable criteria met"
                         if rule.threshold_percent is not None
-                        else str(rule.mode.value)
+                        else f"{rule.mode.value}: a stage or branch needs every one of its "
+                        "applicable criteria met"
                     ),
                     focus_areas=len(model.manifest.focus_areas),
                     criteria=len(model.criteria),

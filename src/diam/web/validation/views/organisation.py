@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from diam.web.accounts.access import organisation_get_for_user
-from diam.web.accounts.models import User
+from diam.web.accounts.models import Membership, User
 from diam.web.assessments.access import assessment_get_for_user
 from diam.web.assessments.services import assessment_result
 from diam.web.validation import selectors
@@ -115,6 +115,15 @@ def recognition(request: HttpRequest, organisation_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def waiting(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    # The page lists validation steps only; a member who came looking for the survey or the
+    # carried answers to confirm is pointed to the organisations' own pages.
+    memberships = Membership.objects.filter(user=user).select_related("organisation")
     return render(
-        request, "validation/waiting.html", {"items": selectors.waiting_for(_user(request))}
+        request,
+        "validation/waiting.html",
+        {
+            "items": selectors.waiting_for(user),
+            "organisations": [m.organisation for m in memberships.order_by("organisation__name")],
+        },
     )
