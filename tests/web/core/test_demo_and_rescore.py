@@ -116,6 +116,15 @@ def test_the_demo_is_on_2_0_0_with_some_history_on_1_0_0() -> None:
     # Current results sit near stage 3 with few at 6-7, as the public population did.
     stages = [a.stage for a in peers.values()]
     assert 2.0 <= sum(stages) / len(stages) <= 4.0
+    # A validated peer has the decision every page reads (stage, validity, a code that checks).
+    from diam.web.validation.services.decision import code_confirms
+
+    validated = Assessment.objects.filter(status=Status.VALIDATED)
+    assert validated.exists()
+    for a in validated:
+        decision = a.validation_requests.get().decision
+        assert decision.stage == a.stage and decision.valid_until > decision.decided_on
+        assert code_confirms(decision)
 
 
 @pytest.mark.django_db

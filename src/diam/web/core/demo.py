@@ -21,6 +21,7 @@ from diam.paths import UnknownModel, shipped_model
 from diam.scoring.answers import AnswerValue, NotApplicable
 from diam.scoring.context import Context
 from diam.scoring.engine import score
+from diam.scoring.result import Result
 from diam.web.accounts.models import Membership, Organisation, ProgrammeRole, Role, User
 from diam.web.assessments.models import (
     Answer,
@@ -38,6 +39,8 @@ from diam.web.benchmarks.services import (
     benchmark_release_cut,
     benchmark_release_cut_if_due,
 )
+from diam.web.validation.models import RequestState, ValidationDecision, ValidationRequest
+from diam.web.validation.services.decision import certificate_code, validity_of
 
 DEMO_ORGANISATION = "Demo University Hospital"
 DEMO_PASSWORD = "diam-demo-2026"  # noqa: S105 - documented demo login, demo data only
@@ -400,8 +403,49 @@ def _peers(model: Model, rng: random.Random, start: int, count: int) -> int:
             made += 1
     Answer.objects.bulk_create(answers, batch_size=2000)
     for assessment, used, values, context in scored:
-        assessment_rescore(assessment=assessment, result=score(used, values, context))
+        result = score(used, values, context)
+        assessment_rescore(assessment=assessment, result=result)
+        if assessment.status == Status.VALIDATED:
+            _peer_decision(assessment, result)
     return made
+
+
+def _peer_decision(assessment: Assessment, result: Result) -> None:
+    """The decision behind a demo peer's validated stage, so that every page agrees: the
+    console's "validated", the certificates, the registry and the benchmarks' validated marks
+    all read it (a status without a decision read "Stage 6 (validated)" beside "Validated: no").
+    Made directly, not through the review workflow: no demo validator reviewed these peers."""
+    submitted = assessment.submitted_at or timezone.now()
+    decided_on = min(timezone.localdate(submitted) + timedelta(days=30), timezone.localdate())
+    request = ValidationRequest.objects.create(
+        assessment=assessment,
+        organisation=assessment.organisation,
+        state=RequestState.DECIDED,
+        requested_at=submitted,
+        self_assessed_stage=result.stage,
+        contact_name="Demo contact",
+        contact_email="contact@demo.example.org",
+        proposed_dates="Demo data: no visit was planned.",
+        closed_at=submitted + timedelta(days=30),
+    )
+    valid_until, due = validity_of(decided_on)
+    decision = ValidationDecision(
+        request=request,
+        organisation=assessment.organisation,
+        stage=result.stage,
+        core_stage=result.core_stage,
+        branches="".join(result.mastered_branches),
+        self_assessed_stage=result.stage,
+        accepted=len(result.values),
+        rejected=0,
+        narrative="Demo data: a made-up decision for a made-up organisation.",
+        decided_on=decided_on,
+        valid_until=valid_until,
+        revalidation_due=due,
+        validators=[VALIDATOR[1]],
+    )
+    decision.code = certificate_code(decision)
+    decision.save()
 
 
 def _profile_for(model: Model, services: dict[str, bool]) -> dict[str, bool]:
