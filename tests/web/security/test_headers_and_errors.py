@@ -111,3 +111,12 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_head_requests_answer_like_get_without_a_body(client) -> None:
+    """Uptime monitors and link checkers send HEAD: a page that answers GET answers HEAD."""
+    for path in ("/", "/about/", "/healthz", "/healthz/live", "/registry/", "/statistics/"):
+        response = client.head(path)
+        assert response.status_code == 200, path
+        assert response.content == b"", path

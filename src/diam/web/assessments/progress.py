@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from diam import charts
 from diam.model.schema import Criterion, Model
@@ -249,7 +249,7 @@ def assessment_comparison(*, first: Assessment, second: Assessment) -> Assessmen
 
 
 @login_required
-@require_GET
+@require_safe
 def progress_view(request: HttpRequest, organisation_id: int) -> HttpResponse:
     """The timeline of stage and focus-area percentages, with the comparison form."""
     organisation, membership = organisation_get_for_user(
@@ -283,7 +283,7 @@ def _default_pair(choices: list[tuple[int, str]]) -> dict[str, int]:
 
 
 @login_required
-@require_GET
+@require_safe
 def compare_view(request: HttpRequest, organisation_id: int) -> HttpResponse:
     """The differences between two assessments picked in the form (GET, so a link keeps them)."""
     organisation, membership = organisation_get_for_user(

@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.text import capfirst
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from diam.model.schema import Criterion
 from diam.scoring.answers import InvalidValue
@@ -98,7 +98,7 @@ def _org_link(name: str, organisation_id: int, fallback: str) -> str:
 
 
 @login_required
-@require_GET
+@require_safe
 def organisation_dashboard(request: HttpRequest, organisation_id: int) -> HttpResponse:
     organisation, membership = organisation_get_for_user(
         user=_user(request), organisation_id=organisation_id
@@ -178,7 +178,7 @@ def assessment_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def assessment_start(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The survey starts with the service profile while it is empty (for admins, who start
     assessments), else at the user's first assigned section, else the first focus area."""
@@ -215,7 +215,7 @@ def _render_section(
 
 
 @login_required
-@require_GET
+@require_safe
 def section(request: HttpRequest, assessment_id: int, code: str) -> HttpResponse:
     assessment, membership = assessment_get_for_user(
         user=_user(request), assessment_id=assessment_id
@@ -496,7 +496,7 @@ def _locked(
 
 
 @login_required
-@require_GET
+@require_safe
 def answer_history_view(
     request: HttpRequest, assessment_id: int, criterion_id: str
 ) -> HttpResponse:
@@ -627,7 +627,7 @@ def _evidence_error(
 
 
 @login_required
-@require_GET
+@require_safe
 def evidence_download(request: HttpRequest, assessment_id: int, token: str) -> FileResponse:
     """Stream an evidence file to a member; never through a public media URL."""
     assessment, _ = assessment_get_for_user(user=_user(request), assessment_id=assessment_id)
@@ -784,7 +784,7 @@ def reopen(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def results(request: HttpRequest, assessment_id: int) -> HttpResponse:
     assessment, membership = assessment_get_for_user(
         user=_user(request), assessment_id=assessment_id

@@ -1,14 +1,14 @@
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from diam.paths import shipped_model
 from diam.web.accounts.access import memberships_of
 from diam.web.core.health import health_checks
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """Signed in: the user's organisations (straight to the only one), or for programme
     admins the programme console (which lists their own organisations too); else the landing
@@ -23,18 +23,18 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/landing.html", {"model": shipped_model()})
 
 
-@require_GET
+@require_safe
 def about(request: HttpRequest) -> HttpResponse:
     return render(request, "core/about.html", {"model": shipped_model()})
 
 
-@require_GET
+@require_safe
 def healthz_live(request: HttpRequest) -> HttpResponse:
     """Liveness: the process answers (no dependency checked; the benchmarks' hello-world)."""
     return HttpResponse("ok", content_type="text/plain")
 
 
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """Readiness for load balancers: 200 when the database answers, every migration is
     applied and the data directory is writable; 503 naming what failed otherwise."""
@@ -46,7 +46,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return response
 
 
-@require_GET
+@require_safe
 def dev_outbox(request: HttpRequest) -> HttpResponse:
     """The development outbox (diam.web.core.outbox): e-mails this server sent, newest first.
 

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from diam.web.accounts.models import User
 from diam.web.audit.services import audit_record
@@ -40,7 +40,7 @@ def _name(decision: ValidationDecision, kind: str, ext: str) -> str:
 
 
 @login_required
-@require_GET
+@require_safe
 def certificate(request: HttpRequest, validation_id: int) -> HttpResponse:
     decision = _decision(request, validation_id)
     pdf = certificate_pdf(decision)
@@ -61,7 +61,7 @@ def certificate(request: HttpRequest, validation_id: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def credential(request: HttpRequest, validation_id: int) -> HttpResponse:
     decision = _decision(request, validation_id)
     try:

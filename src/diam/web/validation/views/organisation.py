@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from diam.web.accounts.access import organisation_get_for_user
 from diam.web.accounts.models import Membership, User
@@ -113,7 +113,7 @@ def recognition(request: HttpRequest, organisation_id: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def waiting(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     # The page lists validation steps only; a member who came looking for the survey or the

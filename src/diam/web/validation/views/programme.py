@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from diam.web.accounts.models import User
 from diam.web.core.converters import parse_id
@@ -38,7 +38,7 @@ def _programme_admin(request: HttpRequest) -> User:
 
 
 @login_required
-@require_GET
+@require_safe
 def queue(request: HttpRequest) -> HttpResponse:
     _programme_admin(request)
     state = request.GET.get("state", "open")

@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from diam.credentials import CredentialError, parse_credential, verify_credential
 from diam.web.validation import keys, selectors
@@ -29,14 +29,14 @@ MAX_CREDENTIAL_BYTES = 200_000
 CODE_SHAPE = re.compile(r"[A-Z0-9-]{1,60}")
 
 
-@require_GET
+@require_safe
 def registry(request: HttpRequest) -> HttpResponse:
     entries = selectors.registry_entries()
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "validation/registry.html", {"page": page, "count": len(entries)})
 
 
-@require_GET
+@require_safe
 @cache_control(public=True, max_age=3600)
 def badge(request: HttpRequest, token: str) -> HttpResponse:
     row = Recognition.objects.select_related("organisation").filter(badge_token=token).first()
@@ -64,7 +64,7 @@ def _superseded(decision: ValidationDecision) -> bool:
     )
 
 
-@require_GET
+@require_safe
 def verify_code(request: HttpRequest, code: str) -> HttpResponse:
     decision = decision_for_code(code)
     context: dict[str, Any] = {"code": normalise_code(code)[:60], "form": VerifyForm()}
@@ -127,7 +127,7 @@ def _check_credential(text: str) -> dict[str, Any]:
     return {"outcome": outcome, "credential_decision": decision}
 
 
-@require_GET
+@require_safe
 @cache_control(public=True, max_age=3600)
 def credential_keys(request: HttpRequest) -> JsonResponse:
     """The programme's public keys (current and retired), the anchor of `diam verify`."""

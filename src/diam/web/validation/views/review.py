@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from diam.web.accounts.models import User
 from diam.web.assessments.models import Evidence
@@ -63,7 +63,7 @@ def _context(access: ValidationAccess, active: str) -> dict[str, Any]:
 
 
 @login_required
-@require_GET
+@require_safe
 def overview(request: HttpRequest, validation_id: int) -> HttpResponse:
     access = validation_get_for_user(user=_user(request), request_id=validation_id)
     validation = access.request
@@ -176,7 +176,7 @@ def _next_item_url(validation: Any, criterion_id: str) -> str:
 
 
 @login_required
-@require_GET
+@require_safe
 def evidence_file(request: HttpRequest, validation_id: int, token: str) -> FileResponse:
     """An evidence file of the assessment under validation, for every party to it."""
     access = validation_get_for_user(user=_user(request), request_id=validation_id)
