@@ -102,6 +102,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: X-Forwarded-* headers from a peer that is not a trusted proxy are dropped before
+    # anything reads them (SECURE_PROXY_SSL_HEADER below would believe them from anyone).
+    "diam.web.security.middleware.ForwardedHeadersMiddleware",
     "diam.web.security.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -303,6 +306,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("DIAM_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("DIAM_HSTS_PRELOAD", True)
+    # Believed only from DIAM_TRUSTED_PROXIES: ForwardedHeadersMiddleware drops it otherwise.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {

@@ -65,6 +65,7 @@ FORMS: dict[str, tuple[str, str, bool, dict[str, str]]] = {
     "verification.DecisionForm": ("/programme/verification/{org}/", "pat", False, {}),
     "programme.OrganisationFilterForm": ("/programme/", "pat", False, {}),
     "programme.CertificateFilterForm": ("/programme/certificates/", "pat", False, {}),
+    "accounts.UserAdminForm": ("/admin/accounts/user/{bob_user}/change/", "root", False, {}),
 }
 GET_FORMS = {  # in the query
     "audit.AuditFilterForm",
@@ -162,6 +163,7 @@ def site(db: None, settings: Any, tmp_path: Any) -> dict[str, Any]:
     make_member(alice, org, Role.ADMIN)
     make_member(bob, org, Role.CONTRIBUTOR)
     pat = make_user("pat@example.org", "Pat", programme_role="programme_admin")
+    root = make_user("root@example.org", "Root", is_staff=True, is_superuser=True)
     assessment = make_assessment(org, alice)
     submitted = make_assessment(org, alice)
     fill_all_met(submitted, alice)
@@ -187,6 +189,7 @@ def site(db: None, settings: Any, tmp_path: Any) -> dict[str, Any]:
             "alice": client_for(alice),
             "bob": client_for(bob),
             "pat": client_for(pat),
+            "root": client_for(root),  # the Django admin
             "pat_half": half,
             "val": client_for(val),
             "anonymous": reset,
@@ -197,6 +200,7 @@ def site(db: None, settings: Any, tmp_path: Any) -> dict[str, Any]:
             "submitted": submitted.pk,
             "v": validation.pk,
             "membership": Membership.objects.get(user=bob).pk,
+            "bob_user": bob.pk,
             "invite_token": invitation_token(invitation=invitation),
             "reset_path": reset_path.removeprefix("/password/reset/"),
         },
@@ -246,4 +250,4 @@ def test_the_fuzzer_reaches_the_forms(site: dict[str, Any]) -> None:
         assert response.status_code not in (403, 404, 405), (name, path, response.status_code)
         location = response.get("Location", "")
         assert "/login/" not in location, (name, path)
-    assert Organisation.objects.count() == 1 and User.objects.count() == 4
+    assert Organisation.objects.count() == 1 and User.objects.count() == 5

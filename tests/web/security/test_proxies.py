@@ -13,6 +13,7 @@ import logging
 import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory, override_settings
 
 from diam.web.accounts.models import Organisation, User
@@ -160,3 +161,96 @@ def test_api_token_use_is_recorded_with_the_client_behind_the_proxy(
     assert response.status_code == 200
     use = AuditEvent.objects.get(action="api.token_used")
     assert use.ip == "198.51.100.7"
+
+
+# --- the scheme and the other forwarded headers -------------------------------------------------
+
+HTTPS_ONLY = override_settings(SECURE_SSL_REDIRECT=True)
+
+
+@pytest.mark.parametrize(
+    ("remote", "proto", "redirected"),
+    [
+        (PROXY, "https", False),  # our proxy terminated TLS and says so
+        (PROXY, None, True),  # our proxy, but plain HTTP from the client
+        (PROXY, "http", True),
+        ("203.0.113.9", "https", True),  # straight to gunicorn, claiming https: not believed
+        ("10.0.1.5", "https", True),  # next door to the proxy is not the proxy
+    ],
+)
+@BEHIND_PROXY
+@HTTPS_ONLY
+def test_https_is_believed_only_from_a_trusted_proxy(
+    db: None, remote: str, proto: str | None, redirected: bool
+) -> None:
+    extra = {"HTTP_X_FORWARDED_PROTO": proto} if proto is not None else {}
+    response = Client().get("/login/", REMOTE_ADDR=remote, **extra)
+    if redirected:
+        assert response.status_code == 301
+        assert response["Location"] == "https://testserver/login/"
+    else:
+        assert response.status_code == 200
+
+
+@HTTPS_ONLY
+def test_without_trusted_proxies_no_peer_may_claim_https(db: None) -> None:
+    for remote in ("127.0.0.1", "203.0.113.9"):
+        response = Client().get("/login/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_PROTO="https")
+        assert response.status_code == 301, remote
+    # The WSGI server's own scheme (TLS in gunicorn, or gunicorn's forwarded_allow_ips) stands.
+    assert Client().get("/login/", secure=True).status_code == 200
+
+
+SPOOFED = {
+    "HTTP_X_FORWARDED_PROTO": "https",
+    "HTTP_X_FORWARDED_FOR": "198.51.100.7",
+    "HTTP_X_FORWARDED_HOST": "evil.example",
+    "HTTP_X_FORWARDED_PORT": "443",
+    "HTTP_FORWARDED": "for=198.51.100.7;proto=https;host=evil.example",
+}
+
+
+@pytest.mark.parametrize(("remote", "kept"), [(PROXY, True), ("203.0.113.9", False)])
+@BEHIND_PROXY
+@override_settings(USE_X_FORWARDED_HOST=True, ALLOWED_HOSTS=["testserver", "evil.example"])
+def test_forwarded_headers_reach_django_only_from_a_trusted_proxy(remote: str, kept: bool) -> None:
+    from diam.web.security.middleware import ForwardedHeadersMiddleware
+
+    seen: list[HttpRequest] = []
+
+    def view(request: HttpRequest) -> HttpResponse:
+        seen.append(request)
+        return HttpResponse()
+
+    ForwardedHeadersMiddleware(view)(RequestFactory().get("/", REMOTE_ADDR=remote, **SPOOFED))
+    request = seen[0]
+    assert all((name in request.META) == kept for name in SPOOFED)
+    assert request.is_secure() == kept
+    assert request.get_host() == ("evil.example" if kept else "testserver")
+
+
+@BEHIND_PROXY
+def test_an_ignored_scheme_header_is_logged_once_so_a_missing_proxy_entry_is_found(
+    db: None, caplog, monkeypatch
+) -> None:
+    from diam.web.security.middleware import ForwardedHeadersMiddleware
+
+    monkeypatch.setattr(ForwardedHeadersMiddleware, "_warned", False)
+    with caplog.at_level(logging.WARNING, logger="diam.security"):
+        for _ in range(3):
+            Client().get("/login/", REMOTE_ADDR="192.0.2.10", HTTP_X_FORWARDED_PROTO="https")
+            Client().get("/login/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_PROTO="https")
+    warnings = [r.getMessage() for r in caplog.records if r.name == "diam.security"]
+    assert len(warnings) == 1
+    assert "192.0.2.10" in warnings[0] and "DIAM_TRUSTED_PROXIES" in warnings[0]
+
+
+def test_the_check_refuses_settings_where_the_header_middleware_is_not_first() -> None:
+    from diam.web.security.checks import FORWARDED_MIDDLEWARE, forwarded_headers_first
+
+    assert settings.SECURE_PROXY_SSL_HEADER  # production settings, as in the tests
+    assert forwarded_headers_first() == []
+    others = [m for m in settings.MIDDLEWARE if m != FORWARDED_MIDDLEWARE]
+    for middleware in (others, [*others, FORWARDED_MIDDLEWARE]):
+        with override_settings(MIDDLEWARE=middleware):
+            assert [e.id for e in forwarded_headers_first()] == ["diam.security.E001"]

@@ -16,11 +16,19 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
 from diam.web.accounts import emails
-from diam.web.accounts.models import Invitation, Membership, Organisation, Role, User
+from diam.web.accounts.models import (
+    Invitation,
+    Membership,
+    Organisation,
+    ProgrammeRole,
+    Role,
+    User,
+)
 from diam.web.audit.services import audit_record
 
 INVITATION_SALT = "diam.invitation"
@@ -49,6 +57,10 @@ class LastAdmin(ValueError):
             message
             or f"{organisation} must keep at least one admin: make someone else an admin first."
         )
+
+
+class RoleRefused(ValueError):
+    """The programme role cannot be changed this way (the message says why)."""
 
 
 class InvitationClosed(ValueError):
@@ -245,6 +257,43 @@ def membership_change_role(
             detail={"user": membership.user.email, "old": old, "new": role},
         )
     return membership
+
+
+@transaction.atomic
+def programme_admin_set(
+    *, user: User, admin: bool, by: User, request: HttpRequest | None = None
+) -> User:
+    """Give or take the programme admin role (no page does this: support staff use the Django
+    admin, which comes here). The validator role has its own services
+    (diam.web.validation.services.roles), which also leave open validations on revocation."""
+    if not by.is_programme_admin:
+        raise RoleRefused("Only a programme admin changes who is a programme admin.")
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if admin:
+        if not locked.is_active:
+            raise RoleRefused(f"{locked.email} is deactivated.")
+        if locked.programme_role == ProgrammeRole.ADMIN:
+            raise RoleRefused(f"{locked} is already a programme admin.")
+        if locked.programme_role == ProgrammeRole.VALIDATOR:
+            raise RoleRefused(
+                f"{locked} is a validator; revoke that role first (programme admins assign "
+                "validators and cannot also be one)."
+            )
+        locked.programme_role = ProgrammeRole.ADMIN
+    else:
+        if locked.programme_role != ProgrammeRole.ADMIN:
+            raise RoleRefused(f"{locked} is not a programme admin.")
+        locked.programme_role = ProgrammeRole.NONE
+    locked.save(update_fields=["programme_role"])
+    audit_record(
+        action="programme.admin_granted" if admin else "programme.admin_revoked",
+        actor=by,
+        target=locked,
+        summary=f"{locked.email} "
+        + ("made a programme admin" if admin else "is no longer a programme admin"),
+        request=request,
+    )
+    return locked
 
 
 def _is_only_admin(membership: Membership, admin_count: int) -> bool:

@@ -7,4 +7,7 @@ class SecurityConfig(AppConfig):
     verbose_name = "Sign-in protection and two-factor"
 
     def ready(self) -> None:
-        from diam.web.security import signin  # noqa: F401 - connects the sign-in audit signals
+        from diam.web.security import (  # noqa: F401 - connect the sign-in audit signals
+            checks,  # and register the system checks
+            signin,
+        )

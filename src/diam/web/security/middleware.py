@@ -1,4 +1,5 @@
-"""Request-wide security: the second-factor gate and the structured request log."""
+"""Request-wide security: forwarded headers only from trusted proxies, the second-factor gate
+and the structured request log."""
 
 from __future__ import annotations
 
@@ -8,14 +9,63 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from diam.web.audit.services import request_bound
-from diam.web.security.proxies import client_ip
+from diam.web.security.proxies import client_ip, peer_is_trusted_proxy
 from diam.web.security.twofactor import has_second_factor, second_factor_required
 
 request_log = logging.getLogger("diam.request")
+security_log = logging.getLogger("diam.security")
+
+# Headers a reverse proxy writes about the client's connection. Django believes
+# X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER) and, if ever turned on, X-Forwarded-Host/-Port
+# (USE_X_FORWARDED_HOST/PORT); client_ip reads X-Forwarded-For; Forwarded is their standard
+# form, which nothing reads today but a library might tomorrow.
+FORWARDED_HEADERS = (
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_FORWARDED",
+)
+
+
+class ForwardedHeadersMiddleware:
+    """Forwarded headers count only when the direct peer is a trusted proxy.
+
+    Without this, SECURE_PROXY_SSL_HEADER would believe X-Forwarded-Proto from anyone, so a
+    client speaking plain HTTP straight to gunicorn could claim https: no redirect to https,
+    and the request treated as secure. From a peer not in DIAM_TRUSTED_PROXIES the headers are
+    removed before anything reads them (first in MIDDLEWARE; a system check keeps it there),
+    so the scheme is the connection's own (the WSGI server's wsgi.url_scheme).
+    """
+
+    _warned = False  # once per process: enough to explain a redirect loop, no log flood
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        proto = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+        extra = (proto[0],) if proto and proto[0] not in FORWARDED_HEADERS else ()
+        self.headers = FORWARDED_HEADERS + extra
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        meta = request.META
+        if any(name in meta for name in self.headers) and not peer_is_trusted_proxy(request):
+            if not ForwardedHeadersMiddleware._warned and "HTTP_X_FORWARDED_PROTO" in meta:
+                ForwardedHeadersMiddleware._warned = True
+                security_log.warning(
+                    "X-Forwarded-Proto from %s ignored: that peer is not in "
+                    "DIAM_TRUSTED_PROXIES (if it is your reverse proxy, list it there)",
+                    meta.get("REMOTE_ADDR"),
+                    extra={"event": "forwarded_header_ignored"},
+                )
+            for name in self.headers:
+                meta.pop(name, None)
+        return self.get_response(request)
+
 
 # Reachable half-signed-in (password given, second factor not yet): signing out, the pages of
 # the second factor themselves, and what a load balancer or the browser needs.

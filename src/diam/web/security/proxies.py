@@ -10,6 +10,11 @@ hide a client from the sign-in throttle nor put a false address in the audit tra
 
 Consumers: the audit trail (`audit_record`), django-axes (AXES_CLIENT_IP_CALLABLE), the
 password-reset throttle, the request log and the API's token-use records.
+
+The other forwarded headers (X-Forwarded-Proto, which SECURE_PROXY_SSL_HEADER makes Django
+believe, X-Forwarded-Host/-Port, Forwarded) follow the same rule: `ForwardedHeadersMiddleware`
+removes them from any request whose direct peer is not a trusted proxy, before Django or any
+other middleware reads them.
 """
 
 from __future__ import annotations
@@ -64,6 +69,15 @@ def _address(text: str) -> Address | None:
 
 def _trusted(address: Address, networks: tuple[Network, ...]) -> bool:
     return any(address in network for network in networks)
+
+
+def peer_is_trusted_proxy(request: HttpRequest) -> bool:
+    """Whether the direct peer (REMOTE_ADDR) is one of DIAM_TRUSTED_PROXIES."""
+    peer = _address(request.META.get("REMOTE_ADDR") or "")
+    if peer is None:
+        return False
+    networks = _networks(tuple(getattr(settings, "DIAM_TRUSTED_PROXIES", ())))
+    return bool(networks) and _trusted(peer, networks)
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
