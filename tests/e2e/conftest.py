@@ -48,6 +48,8 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 def axe_violations(page: Any, *, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
     """Run axe-core in the page; return serious/critical violations as readable lines."""
     assert AXE.exists(), "axe-core is missing: run `npm ci` (make test does it)"
+    # Let the page finish reacting to a resize or a swap (two frames) before it is judged.
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     # Evaluated through the DevTools protocol, which the page's Content-Security-Policy does
     # not govern (an injected <script> tag would be refused, as it should be).
     page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")

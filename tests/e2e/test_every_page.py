@@ -328,6 +328,8 @@ def totp_code(email: str) -> str:
 
 # --- the checks --------------------------------------------------------------------------------
 
+SETTLED = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
 OVERFLOW = """() => {
   const limit = window.innerWidth;
   if (document.scrollingElement.scrollWidth <= limit) return null;
@@ -380,6 +382,9 @@ def check(page: Page, name: str, persona: str) -> list[str]:
     problems = []
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
+        # The page reacts to its new width (resize event, ResizeObserver: scroll regions gain
+        # their tab stop) before the next frames are drawn; a person cannot press Tab sooner.
+        page.evaluate(SETTLED)
         overflow = page.evaluate(OVERFLOW)
         if overflow:
             problems.append(f"{name} as {persona} at {width} px: page scrolls sideways, {overflow}")

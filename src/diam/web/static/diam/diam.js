@@ -20,14 +20,31 @@
     });
   }, true);
   // A table's scroll region is a tab stop (tabindex="0" in the HTML, so it works without this
-  // script) only while it actually scrolls: a table that fits adds no useless stop.
-  function tabStopsForScrollRegions() {
-    document.querySelectorAll(".table-scroll[role=region]").forEach(function (region) {
-      if (region.scrollWidth > region.clientWidth + 1) region.setAttribute("tabindex", "0");
-      else if (region !== document.activeElement) region.removeAttribute("tabindex");
-    });
+  // script) only while it actually scrolls: a table that fits adds no useless stop. Widths
+  // settle late (web fonts, images, a narrow screen), so the stop is removed no earlier than
+  // "load" and looked at again whenever a region or its table changes size; removing it at
+  // DOMContentLoaded left some tables scrollable but out of keyboard reach.
+  function tabStopFor(region) {
+    if (!region) return;
+    if (region.scrollWidth > region.clientWidth + 1) region.setAttribute("tabindex", "0");
+    else if (region !== document.activeElement) region.removeAttribute("tabindex");
   }
-  document.addEventListener("DOMContentLoaded", tabStopsForScrollRegions);
+  function tabStopsForScrollRegions() {
+    document.querySelectorAll(".table-scroll[role=region]").forEach(tabStopFor);
+  }
+  window.addEventListener("load", function () {
+    tabStopsForScrollRegions();
+    if (!window.ResizeObserver) return;
+    var observer = new ResizeObserver(function (entries) {
+      entries.forEach(function (entry) {
+        tabStopFor(entry.target.closest(".table-scroll[role=region]"));
+      });
+    });
+    document.querySelectorAll(".table-scroll[role=region]").forEach(function (region) {
+      observer.observe(region);
+      if (region.firstElementChild) observer.observe(region.firstElementChild);
+    });
+  });
   // A form sent back with errors: start at its "There is a problem" summary (screen readers
   // read it out; its links lead to each field).
   document.addEventListener("DOMContentLoaded", function () {
