@@ -195,20 +195,25 @@ def organisation_summary(
         .order_by("-requested_at", "-pk")
     ):
         requests.setdefault(r.assessment_id, []).append(r)
-    # Drafts as the organisation's own dashboard shows them (one count of answered and of
-    # carried answers waiting, the questions not asked left out).
-    live = {row.assessment.pk: row for row in assessment_rows(organisation=organisation)}
-    assessments = [
-        AssessmentRow(
-            a,
-            requests.get(a.pk, []),
-            live[a.pk].carried if a.pk in live and not live[a.pk].final else 0,
-            live[a.pk].completeness if a.pk in live and not live[a.pk].final else None,
+    # Each assessment as the organisation's own dashboard shows it (one selector: a draft's
+    # answered figure and its carried answers waiting, the questions not asked left out).
+    rows = sorted(
+        assessment_rows(organisation=organisation),
+        key=lambda row: (row.assessment.created_at, row.assessment.pk),
+        reverse=True,
+    )
+    assessments = []
+    for row in rows:
+        row.assessment.organisation = organisation  # known already: no query per row
+        draft = not row.final
+        assessments.append(
+            AssessmentRow(
+                row.assessment,
+                requests.get(row.assessment.pk, []),
+                row.carried if draft else 0,
+                row.completeness if draft else None,
+            )
         )
-        for a in Assessment.objects.filter(organisation=organisation)
-        .select_related("organisation")
-        .order_by("-created_at", "-pk")
-    ]
     decisions = certificate_list(state="all", organisation=organisation, today=today)
     return OrganisationSummary(
         organisation=organisation,
