@@ -184,39 +184,10 @@ def controls_others(model: Model, criterion_id: str) -> bool:
 # --- progress -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SectionProgress:
-    focus_area: FocusAreaInfo
-    counts: Completeness  # the core's one definition (docs/scoring.md §5)
-    assigned_to_me: bool
-    assignees: tuple[str, ...]
-    # Carried answers still to confirm: a carried answer counts as answered, so without this
-    # a section started from last year's shows "8/8 ✓" while nothing in it was looked at.
-    carried: int = 0
+class _CountsView:
+    """The counts a progress line shows, read from the core's one definition of completeness
+    (docs/scoring.md §5), so the templates need not reach into `counts`."""
 
-    @property
-    def code(self) -> str:
-        return self.focus_area.code
-
-    @property
-    def answered(self) -> int:
-        return self.counts.answered
-
-    @property
-    def relevant(self) -> int:
-        return self.counts.relevant
-
-    @property
-    def percent(self) -> float:
-        return self.counts.percent
-
-    @property
-    def complete(self) -> bool:
-        return self.counts.complete
-
-
-@dataclass(frozen=True)
-class OverallProgress:
     counts: Completeness
 
     @property
@@ -234,6 +205,30 @@ class OverallProgress:
     @property
     def percent(self) -> float:
         return self.counts.percent
+
+    @property
+    def complete(self) -> bool:
+        return self.counts.complete
+
+
+@dataclass(frozen=True)
+class SectionProgress(_CountsView):
+    focus_area: FocusAreaInfo
+    counts: Completeness
+    assigned_to_me: bool
+    assignees: tuple[str, ...]
+    # Carried answers still to confirm: a carried answer counts as answered, so without this
+    # a section started from last year's shows "8/8 ✓" while nothing in it was looked at.
+    carried: int = 0
+
+    @property
+    def code(self) -> str:
+        return self.focus_area.code
+
+
+@dataclass(frozen=True)
+class OverallProgress(_CountsView):
+    counts: Completeness
 
     @property
     def figure(self) -> str:
