@@ -198,6 +198,7 @@ class Saver(threading.Thread):
         self.acked: dict[str, tuple[int, int]] = {}  # criterion -> (value, version) last acked
         self.attempted: dict[str, list[int]] = {}  # values sent since the last ack
         self.sent = self.ok = self.failed = 0
+        self.error: BaseException | None = None  # a crash of the thread must fail the test
 
     def save(self, cid: str, value: int) -> None:
         headers = {
@@ -214,8 +215,10 @@ class Saver(threading.Thread):
             conn.request("POST", f"/a/{self.setup['assessment']}/answer/{cid}/", body, headers)
             response = conn.getresponse()
             text = response.read().decode()
-        except OSError:
-            self.failed += 1  # killed mid-request: the save may or may not have happened
+        except (OSError, http.client.HTTPException):
+            # Killed mid-request (refused, reset, or a body cut short: IncompleteRead):
+            # the save may or may not have happened.
+            self.failed += 1
             time.sleep(0.05)
             return
         finally:
@@ -231,10 +234,13 @@ class Saver(threading.Thread):
 
     def run(self) -> None:
         value = 0
-        while not self.stop_event.is_set():
-            for cid in self.setup["criteria"]:
-                value = (value + 7) % 101
-                self.save(cid, value)
+        try:
+            while not self.stop_event.is_set():
+                for cid in self.setup["criteria"]:
+                    value = (value + 7) % 101
+                    self.save(cid, value)
+        except BaseException as error:  # noqa: BLE001 - reported by the test, not lost in a thread
+            self.error = error
 
 
 @pytest.mark.xdist_group("whole-server")  # never beside the browser flows: both load the CPU
@@ -268,6 +274,7 @@ def test_acknowledged_saves_survive_kill_9_of_a_worker_and_of_the_whole_server(
         saver.join(timeout=20)
         server.stop()
     print(f"crash test: {saver.sent} saves sent, {saver.ok} acknowledged, {saver.failed} cut off")
+    assert saver.error is None, f"the saver stopped on {saver.error!r}"
     assert saver.ok > 20 and saver.failed >= 1, (saver.ok, saver.failed)
 
     stored = run_python(READ, server_env)
