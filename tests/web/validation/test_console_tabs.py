@@ -107,3 +107,22 @@ def test_the_console_lists_the_programme_admins_own_organisations(
     text = client_for(pam).get("/programme/").content.decode()
     own = text.split('id="own-heading"', 1)[1].split("</section>", 1)[0]
     assert f'href="/o/{org.pk}/"' in own and org.name in own
+
+
+def test_empty_queues_say_what_is_empty(pam_client: Client, requested: ValidationRequest) -> None:
+    # One request waits: the console lists it; with none decided the decided tab says so.
+    assert "No validation is open" not in pam_client.get("/programme/").content.decode()
+    decided = pam_client.get("/programme/validations/", {"state": "decided"}).content.decode()
+    assert "No validation request is in the state “Decided”" in decided
+    assert 'href="/programme/validations/?state=all"' in decided
+
+
+def test_with_no_validation_the_console_and_the_queue_say_nothing_waits(
+    pam_client: Client, db: None
+) -> None:
+    home = pam_client.get("/programme/").content.decode()
+    assert "No validation is open: none waits for validators or is in review." in home
+    queue = pam_client.get("/programme/validations/").content.decode()
+    assert "No validation is open" in queue
+    everything = pam_client.get("/programme/validations/", {"state": "all"}).content.decode()
+    assert "No organisation has asked for validation yet." in everything
