@@ -23,6 +23,7 @@ from diam.stats import (
     Entry,
     GroupRecord,
     PeerGroup,
+    Reason,
     Record,
     Release,
     StageFigures,
@@ -204,10 +205,10 @@ def test_programme_statistics_list_only_shown_places() -> None:
 def test_over_time_takes_the_last_release_of_each_period() -> None:
     record = Record(StageFigures.__new__(StageFigures), 1)
     points = [
-        TimePoint(1, date(2025, 1, 31), record),
-        TimePoint(2, date(2025, 2, 28), record),
-        TimePoint(3, date(2025, 4, 30), record),
-        TimePoint(4, date(2026, 1, 31), record),
+        TimePoint(1, date(2025, 1, 31), record, 5),
+        TimePoint(2, date(2025, 2, 28), record, 5),
+        TimePoint(3, date(2025, 4, 30), record, 5),
+        TimePoint(4, date(2026, 1, 31), record, 5),
     ]
     assert [(r.period, r.point.release) for r in over_time(points, "year")] == [
         ("2025", 3),
@@ -218,6 +219,29 @@ def test_over_time_takes_the_last_release_of_each_period() -> None:
         ("2025-Q2", 3),
         ("2026-Q1", 4),
     ]
+
+
+def test_over_time_hides_whole_a_point_cut_under_a_smaller_k() -> None:
+    small = [row(i, stage=i % 8) for i in range(4)]
+    early = cut([], small, k=3)
+    late = cut([early], [*small, *(row(100 + i, stage=i % 8) for i in range(10))], k=3)
+    assert early.record(GLOBAL).stage.shown and late.record(GLOBAL).stage.shown
+    points = [
+        TimePoint(1, date(2024, 6, 1), early.record(GLOBAL).stage, 3),
+        TimePoint(2, date(2025, 6, 1), late.record(GLOBAL).stage, 5),
+    ]
+    # Held to the k they were cut with, both show; held to 5, the one cut under 3 shows nothing
+    # (its n of 4 is below 5) and keeps its k and release for the reader.
+    assert [r.point.overall.shown for r in over_time(points, "year")] == [True, True]
+    assert [r.point.overall.shown for r in over_time(points, "year", k=3)] == [True, True]
+    held = over_time(points, "year", k=5)
+    assert [r.point.overall.shown for r in held] == [False, True]
+    first = held[0].point
+    assert (first.release, first.k) == (1, 3) and held[1].point is points[1]
+    figures = first.overall.figures
+    assert isinstance(figures, StageFigures)
+    assert all(not f.shown and f.n is None for _, f in figures.figures())
+    assert first.overall.reason is not None and first.overall.reason.code == Reason.EARLIER_K
 
 
 # --- the attacker's sequences, judged by the exact oracle ---------------------------------------

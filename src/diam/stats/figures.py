@@ -29,6 +29,7 @@ class Reason(StrEnum):
     SMALL_CELL = "small_cell"  # a count of 1..k-1, or hidden with one (complementary)
     DIFFERENCING = "differencing"  # with other shown figures it would reveal fewer than k
     NO_OWN_VALUE = "no_own_value"  # the organisation itself has no value to rank
+    EARLIER_K = "earlier_k"  # published under a smaller k than the one figures are held to now
 
 
 @dataclass(frozen=True, slots=True)

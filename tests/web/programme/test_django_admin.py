@@ -200,3 +200,120 @@ def test_a_support_edit_of_an_identity_asks_for_verification_again_and_is_audite
     assert not BenchmarkEntry.objects.get(organisation=amsterdam).verified
     event = AuditEvent.objects.get(action="organisation.settings_changed")
     assert event.actor == superuser and "country" in event.summary
+
+
+# --- creations that must go through a service ----------------------------------------------------
+
+# Every model in the Django admin whose records support may add there, and why; any other model
+# registered there (now or later) must refuse additions, so that a new registration is a decision.
+ADDABLE_IN_THE_ADMIN = {
+    # Validator and programme-admin accounts belong to no organisation, so sign-up (which
+    # registers one) cannot make them; roles are then given through the services (above).
+    "accounts.User",
+    # Django's permission groups for staff: no product record.
+    "auth.Group",
+}
+
+
+def test_only_the_listed_models_can_be_added_in_the_admin(superuser: User) -> None:
+    request = admin_request(superuser)
+    addable = {
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if model_admin.has_add_permission(request)
+    }
+    assert addable == ADDABLE_IN_THE_ADMIN
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/accounts/invitation/add/",
+        "/admin/accounts/organisation/add/",
+        "/admin/otp_totp/totpdevice/add/",
+        "/admin/otp_static/staticdevice/add/",
+        "/admin/validation/validationdecision/add/",
+    ],
+)
+def test_a_superuser_cannot_open_an_add_page_that_would_bypass_a_service(
+    url: str, superuser: User
+) -> None:
+    assert client_for(superuser).get(url).status_code == 403
+
+
+def test_a_superuser_cannot_create_an_invitation_in_the_admin(
+    superuser: User, world: dict[str, Organisation], mailoutbox: list[Any]
+) -> None:
+    from diam.web.accounts.models import Invitation
+    from diam.web.audit.models import AuditEvent
+
+    response = client_for(superuser).post(
+        "/admin/accounts/invitation/add/",
+        {
+            "organisation": str(world["amsterdam"].pk),
+            "email": "newcomer@example.org",
+            "role": "admin",
+        },
+    )
+    assert response.status_code == 403
+    assert not Invitation.objects.exists() and not mailoutbox
+    assert not AuditEvent.objects.filter(action="invitation.sent").exists()
+
+
+def test_invitations_are_read_only_in_the_admin_and_revoked_through_the_service(
+    superuser: User, world: dict[str, Organisation]
+) -> None:
+    from diam.web.accounts.models import Invitation, Role
+    from diam.web.accounts.services import invitation_create
+    from diam.web.audit.models import AuditEvent
+
+    amsterdam = world["amsterdam"]
+    inviter = make_user("inviter@example.org", "Inviter")
+    open_one = invitation_create(
+        organisation=amsterdam, email="open@example.org", role=Role.VIEWER, invited_by=inviter
+    )
+    used = invitation_create(
+        organisation=amsterdam, email="used@example.org", role=Role.VIEWER, invited_by=inviter
+    )
+    Invitation.objects.filter(pk=used.pk).update(accepted_at=used.created_at)
+    client = client_for(superuser)
+    change = f"/admin/accounts/invitation/{open_one.pk}/change/"
+    assert client.get(change).status_code == 200  # support can read it
+    client.post(
+        change, {"organisation": amsterdam.pk, "email": "else@example.org", "role": "admin"}
+    )
+    client.post(f"/admin/accounts/invitation/{open_one.pk}/delete/", {"post": "yes"})
+    open_one.refresh_from_db()
+    assert (open_one.email, open_one.role, open_one.revoked_at) == (
+        "open@example.org",
+        Role.VIEWER,
+        None,
+    )
+
+    response = client.post(
+        "/admin/accounts/invitation/",
+        {"action": "revoke_selected", "_selected_action": [open_one.pk, used.pk]},
+        follow=True,
+    )
+    assert "1 invitation revoked; 1 already used or revoked" in response.content.decode()
+    open_one.refresh_from_db()
+    used.refresh_from_db()
+    assert open_one.revoked_at is not None and used.revoked_at is None
+    event = AuditEvent.objects.get(action="invitation.revoked")
+    assert event.actor == superuser and "open@example.org" in event.summary
+
+
+def test_support_still_resets_a_lost_second_factor_by_deleting_the_devices(
+    superuser: User, world: dict[str, Organisation]
+) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    pat = make_user("lost@example.org", "Lost Phone")
+    device = TOTPDevice.objects.create(user=pat, name="app", confirmed=True)
+    client = client_for(superuser)
+    change = f"/admin/otp_totp/totpdevice/{device.pk}/change/"
+    client.post(change, {"user": pat.pk, "name": "app", "key": "00" * 20, "confirmed": "on"})
+    device.refresh_from_db()
+    assert device.key != "00" * 20
+    client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    assert not TOTPDevice.objects.filter(user=pat).exists()

@@ -8,13 +8,14 @@ programme admin, and an organisation whose only admin has left has nobody who co
 a successor on the members page. Adding members is not offered (people join by invitation,
 which proves the address is theirs)."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.http import HttpRequest
+from django.template.defaultfilters import pluralize
 
 from diam.web.accounts.models import (
     Invitation,
@@ -25,6 +26,7 @@ from diam.web.accounts.models import (
     User,
 )
 from diam.web.accounts.services import (
+    invitation_revoke,
     membership_change_role,
     membership_remove,
     programme_admin_set,
@@ -206,13 +208,16 @@ class OrganisationAdmin(admin.ModelAdmin):
     # Demo data never mixes with real data: `diam demo` makes demo organisations, nothing else.
     readonly_fields = ("is_demo",)
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Organisations register through `organisation_register` (sign-up): it makes the first
+        # admin, puts the organisation in the verification queue and records it. One added
+        # here would have no admin, never be verified and leave no trace.
+        return False
+
     def save_model(self, request: HttpRequest, obj: Organisation, form: Any, change: bool) -> None:
         """A support edit has the consequences of the settings page: a changed identity asks
         for verification again (it no longer counts meanwhile), benchmark rows follow, and the
         audit trail says who changed what here."""
-        if not change:
-            super().save_model(request, obj, form, change)
-            return
         from diam.web.benchmarks.services import benchmark_organisation_refresh
         from diam.web.verification.services import identity_of, verification_after_update
 
@@ -239,6 +244,36 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Read-only, with revoking as its one action (through `invitation_revoke`).
+
+    An invitation made or edited here would skip `invitation_create`: no e-mail with the link,
+    no audit record, no check that the address is not already a member, earlier links left
+    working. Organisation admins invite from their members page."""
+
     list_display = ("email", "organisation", "role", "created_at", "accepted_at", "revoked_at")
     search_fields = ("email", "organisation__name")
+    actions = ("revoke_selected",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the record of who was invited stays; revoke an open one instead
+
+    @admin.action(description="Revoke the selected open invitations")
+    def revoke_selected(self, request: HttpRequest, queryset: Any) -> None:
+        revoked = 0
+        for invitation in queryset:
+            if invitation.is_open:
+                invitation_revoke(invitation=invitation, actor=cast(User, request.user))
+                revoked += 1
+        skipped = len(queryset) - revoked
+        self.message_user(
+            request,
+            f"{revoked} invitation{pluralize(revoked)} revoked"
+            + (f"; {skipped} already used or revoked, left as they were." if skipped else "."),
+        )

@@ -512,7 +512,7 @@ def programme_view(
     for row in BenchmarkRelease.objects.filter(series=release.series).order_by("number"):
         record = release_groups(row, [GLOBAL.key]).get(GLOBAL.key)
         if record is not None:
-            history.append(TimePoint(row.number, row.cut_at.date(), record.stage))
+            history.append(TimePoint(row.number, row.cut_at.date(), record.stage, row.k))
     return ProgrammeView(release, programme_statistics(core), tuple(history))
 
 

@@ -266,7 +266,9 @@ def _statistics(request: HttpRequest, *, public: bool) -> HttpResponse:
                 ],
                 "over_time": [
                     (row.period, row.point)
-                    for row in over_time(view.history, "quarter" if period == "quarter" else "year")
+                    for row in over_time(
+                        view.history, "quarter" if period == "quarter" else "year", k=stats.k
+                    )
                 ],
             }
         )

@@ -461,10 +461,10 @@ def statistics_rows(
     for row in stats.by_country:
         label = benchmarks.country_name(row.group.country or "")
         yield from record_rows("country", label, row.record)
-    for prow in over_time(view.history, "quarter" if period == "quarter" else "year"):
+    history = over_time(view.history, "quarter" if period == "quarter" else "year", k=stats.k)
+    for prow in history:
         point = prow.point
-        # k of that release is not kept with its point: left blank rather than guessed.
-        point_head = (point.release, point.cut_on.isoformat(), "")
+        point_head = (point.release, point.cut_on.isoformat(), point.k)
         section = f"over time (by {period})"
         if not point.overall.shown:
             reason = point.overall.reason.message if point.overall.reason is not None else ""

@@ -59,6 +59,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "state": state,
             "states": [("open", "Open"), *RequestState.choices, ("all", "All")],
+            "state_label": dict(RequestState.choices).get(state, ""),
             "expiring": list(selectors.certificates_expiring(within_days=180)[:50]),
         },
     )
