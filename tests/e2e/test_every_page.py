@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
+from django.urls import Resolver404, resolve
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import Browser, Page
@@ -32,6 +33,7 @@ from diam.web.validation import keys
 from diam.web.validation.services.decision import validation_decide
 from diam.web.validation.services.requests import validator_assign
 from diam.web.verification.services import verification_request
+from tests.e2e import error_urls
 from tests.e2e.conftest import AXE, watch_csp
 from tests.web.factories import make_organisation
 from tests.web.security.test_access_matrix import url_patterns
@@ -65,6 +67,7 @@ class Visit:
 ORG, DRAFT, BASE = "/o/{org}", "/a/{draft}", "/a/{baseline}"
 PILOT, DONE = "/a/{pilot}", "/a/{done}"
 V = "/validation/{open}"
+ERRORS = error_urls.PREFIX
 # fmt: off
 PAGES: list[Visit] = [
     # Public
@@ -83,6 +86,11 @@ PAGES: list[Visit] = [
     Visit("verify_code", "/verify/{code}/", "anonymous"),
     Visit("api_root", "/api/", "anonymous"),  # the API's documentation
     Visit("not found", "/no-such-page/", "anonymous", 404),
+    # The other error pages, through test-only URLs (tests/e2e/error_urls.py) that fail the
+    # way real requests do; the pages come from the production handlers and templates.
+    Visit("bad request", "/" + ERRORS + "400/", "anonymous", 400),
+    Visit("too many requests", "/" + ERRORS + "429/", "anonymous", 429),
+    Visit("server error", "/" + ERRORS + "500/", "anonymous", 500),
     # The organisation's admin
     Visit("home", "/", "admin"),
     Visit("organisation", ORG + "/", "admin"),
@@ -128,6 +136,8 @@ PAGES: list[Visit] = [
     Visit("assessment_submit", DRAFT + "/submit/", "viewer"),
     Visit("assessment_section", DRAFT + "/s/SI/", "viewer"),
     Visit("forbidden", ORG + "/settings/", "viewer", 403),
+    Visit("bad request", "/" + ERRORS + "400/", "viewer", 400),  # the signed-in layout
+    Visit("server error", "/" + ERRORS + "500/", "viewer", 500),
     # The validator assigned to the open validation
     Visit("waiting", "/waiting/", "validator"),
     Visit("validation", V + "/", "validator"),
@@ -208,6 +218,9 @@ NOT_PAGES: dict[str, str] = {
     "validation_revoke": _POST,
 }
 
+# Visits of the test-only error URLs (not URL names of the site).
+ERROR_PAGES = {"bad request", "too many requests", "server error"}
+
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.django_db(transaction=True),
@@ -223,10 +236,15 @@ def test_every_url_is_a_page_visited_or_exempt() -> None:
         f"Pages not visited by tests/e2e/test_every_page.py: {missing}. Add a line to PAGES "
         '(e.g. Visit("name", "/o/{org}/thing/", "admin")), or to NOT_PAGES with the reason.'
     )
-    pseudo = {"not found", "forbidden"}
+    pseudo = {"not found", "forbidden", *ERROR_PAGES}
     stale = sorted((covered - pseudo) - names)
     assert not stale, f"Listed but no such URL pattern: {stale}"
     assert set(PERSONAS) >= {v.persona for v in PAGES}
+    # The test-only error URLs exist only in the walk's URLconf, never in production's.
+    for visit in PAGES:
+        if visit.name in ERROR_PAGES:
+            with pytest.raises(Resolver404):
+                resolve(visit.path, urlconf="diam.web.urls")
 
 
 # --- the world ---------------------------------------------------------------------------------
@@ -400,6 +418,7 @@ def test_every_page_fits_both_widths_and_is_axe_clean(
 ) -> None:
     base = live_server.url
     world = build_world(settings, tmp_path, base)
+    settings.ROOT_URLCONF = "tests.e2e.error_urls"  # the site's URLs plus the error ones
     problems: list[str] = []
     pages: dict[str, Page] = {}
     CSP.clear()

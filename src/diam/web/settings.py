@@ -234,6 +234,9 @@ DIAM_IMPORT_MAX_BYTES = env_int("DIAM_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 # JSON API: requests per minute per token (429 with Retry-After beyond), and the longest
 # lifetime a personal API token may be given.
 DIAM_API_RATE_PER_MINUTE = env_int("DIAM_API_RATE_PER_MINUTE", 120)
+# Requests without a token (models, registry, the OpenAPI document, refused tokens) per minute
+# per client address (an IPv6 /64), as seen through DIAM_TRUSTED_PROXIES; 0 turns it off.
+DIAM_API_PUBLIC_RATE_PER_MINUTE = env_int("DIAM_API_PUBLIC_RATE_PER_MINUTE", 60)
 DIAM_API_TOKEN_MAX_DAYS = env_int("DIAM_API_TOKEN_MAX_DAYS", 365)
 
 # Benchmarks never show a figure computed from fewer than this many organisations.

@@ -23,11 +23,13 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from diam.web.accounts.models import Membership, Role, User
+from diam.web.accounts.models import Membership, Organisation, Role, User
 from diam.web.api.services import token_create
+from diam.web.assessments.services import assessment_submit
 from tests.web.api.conftest import CheckedClient, api_client, openapi
-from tests.web.factories import make_member, make_organisation
+from tests.web.factories import make_assessment, make_member, make_organisation
 from tests.web.security.test_access_matrix import world  # noqa: F401 - the shared fixture
+from tests.web.validation.conftest import fill_all_met
 
 API_PERSONAS = (
     "anonymous",
@@ -58,6 +60,11 @@ EDIT = READ | {"read_only": E403, "viewer": E403}
 ADMIN = EDIT | {"contributor": E403}
 
 ANSWERS = {"model": "radiology", "answers": {"SI-01": 50}}
+VALIDATION_REQUEST = {
+    "contact_name": "Alice",
+    "contact_email": "alice@example.org",
+    "proposed_dates": "10-12 March",
+}
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,13 @@ API_ACCESS: dict[str, Op] = {
     f"GET {A}/fhir": Op(READ),
     # The submitted assessment, whose validation the validator persona is assigned to.
     f"GET {A}/validation": Op(READ, values={"assessment_id": "submitted"}),
+    # A submitted assessment without a request (`eligible`), and the one in review.
+    f"POST {A}/validation": Op(
+        ADMIN, body=VALIDATION_REQUEST, values={"assessment_id": "eligible"}
+    ),
+    f"POST {A}/validation/withdraw": Op(
+        ADMIN, body={"reason": "Dates moved."}, values={"assessment_id": "submitted"}
+    ),
     "GET /api/models": Op(PUBLIC),
     f"GET {MODEL}": Op(PUBLIC),
     f"GET {MODEL}/questionnaire": Op(PUBLIC),
@@ -137,10 +151,14 @@ def test_every_api_operation_has_an_entry() -> None:
 
 @pytest.fixture
 def api_world(world: dict[str, Any], settings: Any) -> dict[str, Any]:  # noqa: F811
-    """The matrix's world plus a token per persona."""
+    """The matrix's world plus a token per persona, and a submitted assessment whose
+    validation may be requested."""
     settings.DIAM_API_RATE_PER_MINUTE = 1_000_000
     users: dict[str, User] = world["users"]
     org_id = world["values"]["org"]
+    eligible = make_assessment(Organisation.objects.get(pk=org_id), users["org_admin"])
+    fill_all_met(eligible, users["org_admin"])
+    assessment_submit(assessment=eligible, user=users["org_admin"])
 
     def secret(user: User, organisation_id: int, role: str, can_write: bool) -> str:
         membership = Membership.objects.get(user=user, organisation_id=organisation_id)
@@ -166,7 +184,7 @@ def api_world(world: dict[str, Any], settings: Any) -> dict[str, Any]:  # noqa: 
         "validator": secret(users["validator_assigned"], home.pk, Role.ADMIN, True),
         "programme_admin": secret(users["programme_admin"], home.pk, Role.ADMIN, True),
     }
-    return {"values": world["values"], "secrets": secrets}
+    return {"values": {**world["values"], "eligible": eligible.pk}, "secrets": secrets}
 
 
 def outcome(response: Any) -> str:

@@ -25,6 +25,7 @@ def test_after_fifty_wrong_passwords_the_right_one_is_refused(alice: User) -> No
     assert right.status_code == 429
     page = right.content.decode()
     assert "Too many failed sign-ins" in page and "15 minutes" in page
+    assert "Error 429" in page  # the error pages' code line, not a bare "Error"
     assert "Reset your password" in page and '<header class="site-header">' in page
     assert "_auth_user_id" not in client.session
 

@@ -58,6 +58,22 @@ def test_a_request_form_with_missing_fields_says_what_is_missing(alice_client, s
     assert not ValidationRequest.objects.exists()
 
 
+def test_the_request_form_refuses_control_characters_as_the_api_does(
+    alice_client, submitted
+) -> None:
+    response = alice_client.post(
+        f"/a/{submitted.pk}/validation/request/",
+        {
+            "contact_name": "Alice\x07",
+            "contact_email": "alice@example.org",
+            "proposed_dates": "10-12 March",
+        },
+    )
+    assert response.status_code == 400
+    assert "contains a control character (U+0007)" in response.content.decode()
+    assert not ValidationRequest.objects.exists()
+
+
 def test_a_low_stage_is_told_why_it_cannot_request(alice_client, assessment, alice) -> None:
     from diam.web.assessments.services import assessment_submit
 

@@ -5,25 +5,39 @@ organisation with a role and read-only or read-write; the model endpoints are pu
 error is `{"message": …, "errors": [{"message", "field" | "criterion"}]}` with its status:
 400 unreadable body, 401 no valid token, 403 role or read-only token, 404 not found or not
 this token's organisation, 409 the assessment's state forbids it, 413 body too large, 422
-invalid content, 429 over the token's rate limit (with Retry-After).
+invalid content, 429 over a rate limit (with Retry-After).
+
+Two rate limits: a request with a valid token counts against the token
+(`DIAM_API_RATE_PER_MINUTE`); any other request under /api/ (public operations, refused
+tokens, the documentation, unknown URLs) counts against its client's address
+(`DIAM_API_PUBLIC_RATE_PER_MINUTE`, see `client_rate_check`).
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.security import HttpBearer
+from ninja.throttling import BaseThrottle
 
 from diam.exchange.imports import parse_json
 from diam.exchange.safety import UploadProblem
 from diam.scoring.answers import AnswerError, InvalidValue
 from diam.web.api.models import ApiToken
-from diam.web.api.services import token_authenticate, token_rate_check, token_use_record
+from diam.web.api.services import (
+    client_rate_check,
+    token_authenticate,
+    token_rate_check,
+    token_use_record,
+)
 
 DESCRIPTION = """
 The diam JSON API: models, your organisation's assessments, answers (the answers-file
@@ -39,6 +53,13 @@ class RateLimited(HttpError):
     def __init__(self, retry_after: int) -> None:
         super().__init__(429, f"Too many requests with this token; retry in {retry_after} s.")
         self.retry_after = retry_after
+
+
+def _too_many_from_client(retry_after: int) -> str:
+    return (
+        f"Too many requests without an API token from your address; retry in {retry_after} s, "
+        "or send a token (its own, higher limit applies)."
+    )
 
 
 class ApiProblem(HttpError):
@@ -63,11 +84,45 @@ class TokenAuth(HttpBearer):
         return found
 
 
+class ClientThrottle(BaseThrottle):
+    """The public rate limit, for every operation called without a token (a token's requests
+    are counted against the token by `TokenAuth` instead)."""
+
+    def __init__(self) -> None:
+        # ninja asks wait() right after allow_request() refused, in the same thread.
+        self._refused = threading.local()
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        if getattr(request, "auth", None) is not None:
+            return True
+        self._refused.retry_after = client_rate_check(request)
+        return self._refused.retry_after is None
+
+    def wait(self) -> float | None:
+        return getattr(self._refused, "retry_after", None)
+
+
+def client_limited(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The public rate limit around a view outside ninja's operations (the documentation,
+    the JSON 404 of unknown /api/ URLs)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        retry = client_rate_check(request)
+        if retry is not None:
+            return too_many_requests(request, retry)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 api = NinjaAPI(
     title="diam API",
     version="1",
     description=DESCRIPTION,
     auth=TokenAuth(),
+    throttle=ClientThrottle(),
+    docs_decorator=client_limited,
     urls_namespace="api",
 )
 
@@ -97,8 +152,18 @@ def _error(
     return api.create_response(request, {"message": message, "errors": errors or []}, status=status)
 
 
+def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
+    response = _error(request, 429, _too_many_from_client(retry_after))
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 @api.exception_handler(AuthenticationError)
 def _unauthorised(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    # A refused or missing token counts against the client: guessing tokens is not free.
+    retry = client_rate_check(request)
+    if retry is not None:
+        return too_many_requests(request, retry)
     response = _error(
         request,
         401,
@@ -114,6 +179,12 @@ def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     response = _error(request, 429, exc.message)
     response["Retry-After"] = str(exc.retry_after)
     return response
+
+
+@api.exception_handler(Throttled)
+def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    # ninja sets Retry-After from the same wait after this handler.
+    return _error(request, 429, _too_many_from_client(int(exc.wait or 60)))
 
 
 @api.exception_handler(ApiProblem)

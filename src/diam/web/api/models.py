@@ -58,3 +58,16 @@ class ApiToken(models.Model):
         if self.expires_at <= timezone.now():
             return "expired"
         return "active"
+
+
+class ClientWindow(models.Model):
+    """Requests made without a token in the current one-minute window, per client (the public
+    rate limit, `DIAM_API_PUBLIC_RATE_PER_MINUTE`); a row in the database, so every worker
+    process counts against the same limit. Rows of clients unseen for an hour are pruned."""
+
+    client = models.CharField(max_length=64, unique=True, help_text="IPv4 address or IPv6 /64.")
+    window_start = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.client}: {self.count} since {self.window_start:%H:%M}"

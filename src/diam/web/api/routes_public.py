@@ -1,4 +1,7 @@
-"""Public endpoints: the installed models, a model version, its FHIR Questionnaire."""
+"""Public endpoints: the installed models, a model version, its FHIR Questionnaire.
+
+No token is needed; each request counts against its client's address instead
+(`DIAM_API_PUBLIC_RATE_PER_MINUTE`: 429 with Retry-After beyond it)."""
 
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ def model_or_404(model_id: str, version: str | None) -> Model:
 @api.get(
     "/models",
     auth=None,
-    response={200: list[ModelVersions]},
+    response={200: list[ModelVersions], **errors(429)},
     tags=["models"],
     summary="Installed models and their versions",
 )
@@ -51,7 +54,7 @@ def models_list(request: HttpRequest) -> list[dict[str, Any]]:
 @api.get(
     "/models/{model_id}/versions/{version}",
     auth=None,
-    response={200: dict[str, Any], **errors(404, 422)},
+    response={200: dict[str, Any], **errors(404, 422, 429)},
     tags=["models"],
     summary="One model version as the model-export document",
 )
@@ -62,7 +65,7 @@ def model_get(request: HttpRequest, model_id: ModelId, version: Version) -> dict
 @api.get(
     "/models/{model_id}/versions/{version}/questionnaire",
     auth=None,
-    response={200: FhirResource, **errors(404, 422)},
+    response={200: FhirResource, **errors(404, 422, 429)},
     tags=["fhir"],
     summary="A model version as a FHIR Questionnaire (R5, or R4B)",
 )
@@ -81,7 +84,7 @@ def model_questionnaire(
 @api.get(
     "/fhir/Questionnaire/{model_id}",
     auth=None,
-    response={200: FhirResource, **errors(404, 422)},
+    response={200: FhirResource, **errors(404, 422, 429)},
     tags=["fhir"],
     summary="The Questionnaire at its canonical URL (latest version, or ?version=)",
 )

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from ninja import Field, Schema
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic_core import PydanticCustomError
 
 from diam.paths import DEFAULT_MODEL_ID, available_model_ids, model_versions
+from diam.text import text_problem
+from diam.web.core.validators import EMAIL_MAX_LENGTH
 
 # Text fields refuse NUL bytes (PostgreSQL cannot store them) and stay short.
 NO_NUL = r"^[^\x00]*$"
@@ -326,3 +331,96 @@ class RegistryPage(Schema):
     page: int
     per_page: int
     pages: int
+
+
+# --- validation requests (the web form's fields and limits: diam.web.validation.forms) ----------
+
+# The refused characters of diam.text, as a JSON Schema pattern (for the document and for
+# generated clients); `_plain` below enforces the same rule with a message naming the field.
+# Lone surrogates are left out of the pattern (a JSON string cannot carry them as UTF-8, and
+# pydantic refuses them as invalid text before any pattern); with them in, schemathesis could
+# not use the pattern at all.
+_ALLOWED = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]"
+PLAIN_TEXT = f"^{_ALLOWED}*$"
+# ...and at least one character that is neither refused nor white space (the form strips text).
+REQUIRED_TEXT = rf"^{_ALLOWED}*[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]{_ALLOWED}*$"
+
+
+def _plain(value: str) -> str:
+    """Stripped as the web form strips it; control characters refused by the one text rule."""
+    problem = text_problem(value)
+    if problem:
+        raise PydanticCustomError("plain_text", "This text {problem}.", {"problem": problem})
+    return value.strip()
+
+
+def _required(value: str) -> str:
+    if not value:
+        raise PydanticCustomError("required", "This field is required; it cannot be blank.")
+    return value
+
+
+def _email(value: str) -> str:
+    try:
+        validate_email(value)
+    except DjangoValidationError:
+        raise PydanticCustomError(
+            "email", "Enter a valid e-mail address, such as name@hospital.example."
+        ) from None
+    return value
+
+
+def _text(max_length: int, *, required: bool, description: str) -> Any:
+    pattern = REQUIRED_TEXT if required else PLAIN_TEXT
+    checks = [AfterValidator(_plain), *([AfterValidator(_required)] if required else [])]
+    return Annotated[
+        str,
+        Field(
+            max_length=max_length,
+            description=description,
+            json_schema_extra={"pattern": pattern},
+        ),
+        *checks,
+    ]
+
+
+ContactName = _text(150, required=True, description="The contact person for the programme.")
+ContactPhone = _text(40, required=False, description="The contact's telephone (optional).")
+ProposedDates = _text(
+    1000,
+    required=True,
+    description="Proposed dates for a site visit: two or three periods that suit you, e.g. "
+    "“10–12 March or 24–26 March”.",
+)
+Note = _text(5000, required=False, description="A note for the programme (optional).")
+Reason = _text(
+    2000, required=True, description="Why the request is withdrawn; kept in the history."
+)
+ContactEmail = Annotated[
+    str,
+    Field(
+        max_length=EMAIL_MAX_LENGTH,
+        description="The contact's e-mail address; the programme writes to it.",
+        json_schema_extra={"format": "email"},
+    ),
+    AfterValidator(_plain),
+    AfterValidator(_email),
+]
+
+
+class ValidationRequestIn(Schema):
+    """What the web form asks for when an organisation admin requests a validation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contact_name: ContactName  # type: ignore[valid-type]
+    contact_email: ContactEmail
+    contact_phone: ContactPhone = ""  # type: ignore[valid-type]
+    proposed_dates: ProposedDates  # type: ignore[valid-type]
+    note: Note = ""  # type: ignore[valid-type]
+
+
+class ValidationWithdrawIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason  # type: ignore[valid-type]

@@ -1,4 +1,5 @@
-"""Personal API tokens: create (shown once), revoke, authenticate, count against the rate limit.
+"""Personal API tokens: create (shown once), revoke, authenticate, count against the rate limit;
+and the public rate limit of requests made without a token, per client address.
 
 Every use of a token is recorded in the audit trail (`api.token_used`), and so are its
 creation and revocation.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import math
 import secrets
 from dataclasses import dataclass
@@ -15,15 +17,16 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
 from diam.web.accounts.access import ROLE_ORDER
 from diam.web.accounts.models import Membership, Role, User
-from diam.web.api.models import ApiToken
+from diam.web.api.models import ApiToken, ClientWindow
 from diam.web.audit.services import audit_record
+from diam.web.security.proxies import client_ip
 
 TOKEN_PREFIX = "diam_"  # noqa: S105 - the public start of every token, not a secret
 MAX_NAME_CHARS = 80
@@ -161,7 +164,55 @@ def token_rate_check(token: ApiToken, *, now: datetime | None = None) -> int | N
         window_count=F("window_count") + 1, last_used_at=now
     ):
         return None
+    return _retry_after(now, window)
+
+
+def _retry_after(now: datetime, window: datetime) -> int:
     return max(1, math.ceil(60 - (now - window).total_seconds()))
+
+
+def client_key(request: HttpRequest) -> str:
+    """Whom the public rate limit counts a request against: the client's address, as
+    `client_ip` finds it behind DIAM_TRUSTED_PROXIES, and for IPv6 its /64 network, since
+    one subscriber commonly holds a whole /64 and could otherwise change address per request."""
+    address = client_ip(request)
+    if address is None:
+        return "unknown"
+    if ":" in address:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return address
+
+
+def client_rate_check(request: HttpRequest, *, now: datetime | None = None) -> int | None:
+    """Count one request made without a token; None when allowed, else the seconds until the
+    next window. `DIAM_API_PUBLIC_RATE_PER_MINUTE` = 0 turns the limit off.
+
+    A fixed one-minute window per client, counted in a row as the tokens' limit is.
+    """
+    limit = settings.DIAM_API_PUBLIC_RATE_PER_MINUTE
+    if limit <= 0:
+        return None
+    now = now or timezone.now()
+    window = now.replace(second=0, microsecond=0)
+    key = client_key(request)
+    rows = ClientWindow.objects.filter(client=key)
+    for _ in range(2):
+        if rows.filter(window_start=window, count__lt=limit).update(count=F("count") + 1):
+            return None
+        # A new window (only one concurrent request resets it), or this one is full.
+        if rows.exclude(window_start=window).update(window_start=window, count=1):
+            return None
+        if rows.exists():
+            return _retry_after(now, window)
+        try:
+            with transaction.atomic():  # a savepoint, so a lost race leaves the caller's intact
+                ClientWindow.objects.create(client=key, window_start=window, count=1)
+        except IntegrityError:
+            continue  # another request of this client created the row first: count there
+        # A new client is the moment to forget those not seen for an hour.
+        ClientWindow.objects.filter(window_start__lt=window - timedelta(hours=1)).delete()
+        return None
+    return _retry_after(now, window)
 
 
 def token_use_record(*, token: ApiToken, request: HttpRequest) -> None:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from diam.web.accounts.access import organisation_get_for_user
 from diam.web.accounts.models import User
+from diam.web.api.api import client_limited
 from diam.web.api.forms import TokenForm
 from diam.web.api.models import ApiToken
 from diam.web.api.services import TokenRefused, token_create, token_revoke
@@ -22,7 +23,8 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def api_not_found(request: HttpRequest, rest: str) -> JsonResponse:
+@client_limited
+def api_not_found(request: HttpRequest, rest: str) -> HttpResponse:
     return JsonResponse(
         {"message": "No such API endpoint; see /api/docs.", "errors": []}, status=404
     )

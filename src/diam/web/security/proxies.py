@@ -9,7 +9,8 @@ client. From an untrusted peer the header is ignored entirely, so a spoofed head
 hide a client from the sign-in throttle nor put a false address in the audit trail.
 
 Consumers: the audit trail (`audit_record`), django-axes (AXES_CLIENT_IP_CALLABLE), the
-password-reset throttle, the request log and the API's token-use records.
+password-reset throttle, the request log, the API's token-use records and the API's public
+rate limit (`diam.web.api.services.client_key`).
 
 The other forwarded headers (X-Forwarded-Proto, which SECURE_PROXY_SSL_HEADER makes Django
 believe, X-Forwarded-Host/-Port, Forwarded) follow the same rule: `ForwardedHeadersMiddleware`

@@ -48,6 +48,7 @@ def locked_out(
         request,
         "429.html",
         {
+            "code": 429,
             "title": "Too many failed sign-ins",
             "message": (
                 f"After {settings.AXES_FAILURE_LIMIT} wrong passwords, signing in to this "

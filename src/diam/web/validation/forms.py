@@ -9,31 +9,42 @@ from django import forms
 from django.utils import timezone
 
 from diam.web.accounts.models import ServiceArea
+from diam.web.core.validators import validate_plain_text
 from diam.web.validation.models import Verdict
 
 MESSAGE_MAX = 5000
 
 
 class RequestForm(forms.Form):
-    contact_name = forms.CharField(max_length=150, label="Contact person")
+    """The fields and limits the API's `ValidationRequestIn` mirrors (keep the two alike)."""
+
+    contact_name = forms.CharField(
+        max_length=150, label="Contact person", validators=[validate_plain_text]
+    )
     contact_email = forms.EmailField(label="Contact e-mail")
-    contact_phone = forms.CharField(max_length=40, required=False, label="Contact telephone")
+    contact_phone = forms.CharField(
+        max_length=40, required=False, label="Contact telephone", validators=[validate_plain_text]
+    )
     proposed_dates = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=1000,
         label="Proposed dates for a site visit",
         help_text="Two or three periods that suit you, e.g. “10–12 March or 24–26 March”.",
+        validators=[validate_plain_text],
     )
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=MESSAGE_MAX,
         required=False,
         label="Note for the programme",
+        validators=[validate_plain_text],
     )
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, validators=[validate_plain_text]
+    )
 
 
 class AssignForm(forms.Form):
