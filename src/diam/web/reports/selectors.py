@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from diam.model.schema import CORE_STAGES, Model
-from diam.scoring.answers import AnswerValue, NotApplicable
 from diam.reports import PeerSection, Report, build_report
+from diam.scoring.answers import AnswerValue, NotApplicable
 from diam.web.assessments.models import Answer, Assessment, Status
 from diam.web.assessments.selectors import country_name
 from diam.web.assessments.services import assessment_context, model_for
