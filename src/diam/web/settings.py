@@ -140,6 +140,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer with a few of its templates rewritten for speed (diam.web.core.forms).
+FORM_RENDERER = "diam.web.core.forms.FormRenderer"
+
 _database_url = os.environ.get("DATABASE_URL", "")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}

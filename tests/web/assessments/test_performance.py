@@ -35,3 +35,16 @@ def test_autosave_uses_a_fixed_number_of_queries(
         )
     assert response.status_code == 200
     assert "Saved at" in response.content.decode()
+
+
+def test_a_survey_section_reads_the_answers_once_whatever_their_number(
+    alice_client, alice, assessment, django_assert_max_num_queries
+) -> None:
+    fill_example(assessment, alice)
+    # session, user, the assessment with its organisation and membership; every answer's values
+    # (progress, skip logic and the carried answers to confirm, in one read), the assignments,
+    # the section's answers with their authors, their evidence, their changes.
+    with django_assert_max_num_queries(8):
+        response = alice_client.get(f"/a/{assessment.pk}/s/PU/")
+    assert response.status_code == 200
+    assert 'id="q-PU-01"' in response.content.decode()

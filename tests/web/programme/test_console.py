@@ -14,6 +14,7 @@ from django.utils import timezone
 from diam.paths import shipped_model
 from diam.web.accounts.models import Organisation, ProgrammeRole, Role, User
 from diam.web.assessments.selectors import assessment_rows
+from diam.web.validation.models import RequestState, ValidationRequest
 from tests.web.assessments.conftest import answer
 from tests.web.conftest import client_for
 from tests.web.factories import make_member, make_organisation, make_user
@@ -326,3 +327,53 @@ def test_the_console_reads_a_bounded_number_of_queries(
             valid_until=timezone.localdate() + dt.timedelta(days=10),
         )
     assert queries() == few
+
+
+def test_the_console_counts_what_waits_for_the_programme(
+    world: dict[str, Organisation], pat_client: Client, django_assert_max_num_queries
+) -> None:
+    today = timezone.localdate()
+    # Delft's certificate expired last month and Berlin's runs 400 days: 1 expired, 0 expiring.
+    decide(
+        world["amsterdam"].assessments.get(),
+        stage=3,
+        decided_on=today - dt.timedelta(days=1000),
+        valid_until=today + dt.timedelta(days=20),
+    )
+    # Revoked, and ending within 90 days: counted neither as expiring nor as expired.
+    decide(
+        world["delft"].assessments.create(
+            title="Earlier",
+            model_id="radiology",
+            model_version="2.0.0",
+            model_hash="x",
+            status="validated",
+            stage=4,
+        ),
+        stage=4,
+        decided_on=today - dt.timedelta(days=4 * 365),
+        valid_until=today + dt.timedelta(days=10),
+        revoked=True,
+    )
+    # Nothing open: the queue's table is not shown.
+    # session, user, the OTP device, the countries offered, the organisations' count and page,
+    # the open requests' states, pending verifications, both certificate counts, memberships.
+    with django_assert_max_num_queries(10):
+        text = pat_client.get("/programme/").content.decode()
+    assert "1 expiring within 90 days, 1 expired." in text
+    assert "0 waiting for validators, 0 in review." in text
+    assert "console-queue" not in text
+
+    ValidationRequest.objects.create(
+        assessment=world["cologne"].assessments.get(),
+        organisation=world["cologne"],
+        state=RequestState.REQUESTED,
+        self_assessed_stage=2,
+        contact_name="Contact",
+        contact_email="contact@example.org",
+        proposed_dates="any",
+    )
+    text = pat_client.get("/programme/").content.decode()
+    assert "1 waiting for validators, 0 in review." in text
+    queue = text.split('class="console-queue"', 1)[1].split("</table>", 1)[0]
+    assert "Cologne Clinic" in queue and "none yet" in queue

@@ -71,15 +71,6 @@ def assessment_list(*, organisation: Organisation) -> QuerySet[Assessment]:
     )
 
 
-def answers_by_criterion(assessment: Assessment) -> dict[str, Answer]:
-    return {
-        a.criterion_id: a
-        for a in Answer.objects.filter(assessment=assessment)
-        .select_related("updated_by")
-        .prefetch_related("evidence")
-    }
-
-
 def answer_values(assessment: Assessment) -> dict[str, AnswerValue]:
     """The core's answer values in one light query (no model instances); unanswered are absent.
 
@@ -533,6 +524,8 @@ class SectionPage:
     questions: list[Question]
     previous: SectionProgress | None
     next: SectionProgress | None
+    # The section's carried answers still to confirm (as `section_carried_ids`), in order.
+    carried_ids: list[str] = field(default_factory=list)
 
     @property
     def current(self) -> SectionProgress:
@@ -547,20 +540,26 @@ def section_page(*, assessment: Assessment, code: str, user: User) -> SectionPag
     model = model_for(assessment)
     if code not in {fa.code for fa in model.manifest.focus_areas}:
         return None
-    answers = answers_by_criterion(assessment)
-    values = {cid: v for cid, a in answers.items() if (v := a.to_core()) is not None}
+    # Every answer as light values (progress and skip logic need them all); whole rows, with
+    # authors and evidence, only for the questions shown: a hundred Answer and User instances
+    # built for nine questions were a third of the page.
+    values, carried = _values_and_carried(assessment)
     context = assessment_context(assessment)
     hidden = hidden_criteria(model, values, context)
     assignees, mine = _assignments(assessment, user)
     sections = progress_from_values(
-        model,
-        values,
-        mine=mine,
-        assignees=assignees,
-        context=context,
-        carried=[cid for cid, a in answers.items() if a.carried],
+        model, values, mine=mine, assignees=assignees, context=context, carried=carried
     )
     criteria = [c for c in model.criteria if c.focus_area == code]
+    answers = {
+        a.criterion_id: a
+        for a in Answer.objects.filter(
+            assessment=assessment, criterion_id__in=[c.id for c in criteria]
+        )
+        .select_related("updated_by")
+        .prefetch_related("evidence")
+    }
+    waiting = set(waiting_among(model, values, carried, context))
     changes: dict[str, list[AnswerChange]] = defaultdict(list)
     for change in AnswerChange.objects.filter(
         answer__assessment=assessment, answer__criterion_id__in=[c.id for c in criteria]
@@ -585,6 +584,7 @@ def section_page(*, assessment: Assessment, code: str, user: User) -> SectionPag
         questions=questions,
         previous=sections[index - 1] if index > 0 else None,
         next=sections[index + 1] if index + 1 < len(sections) else None,
+        carried_ids=[c.id for c in criteria if c.id in waiting],
     )
 
 
@@ -660,6 +660,14 @@ def carried_waiting(assessment: Assessment) -> list[str]:
     The one definition of "waiting to confirm": the submission refusal, the submit page, the
     dashboard, the section pages, the programme console and the API all count with it.
     """
+    values, carried = _values_and_carried(assessment)
+    if not carried:
+        return []
+    return waiting_among(model_for(assessment), values, carried, assessment_context(assessment))
+
+
+def _values_and_carried(assessment: Assessment) -> tuple[dict[str, AnswerValue], list[str]]:
+    """The core's answer values and the ids of carried answers, in one light query."""
     values: dict[str, AnswerValue] = {}
     carried: list[str] = []
     rows = Answer.objects.filter(assessment=assessment).values_list(
@@ -672,9 +680,7 @@ def carried_waiting(assessment: Assessment) -> list[str]:
             values[cid] = NotApplicable(justification)
         elif value is not None:
             values[cid] = value
-    if not carried:
-        return []
-    return waiting_among(model_for(assessment), values, carried, assessment_context(assessment))
+    return values, carried
 
 
 def carried_by_section(assessment: Assessment) -> list[tuple[FocusAreaInfo, int]]:

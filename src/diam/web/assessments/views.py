@@ -208,7 +208,7 @@ def _render_section(
     context = _base_context(assessment, membership, "survey")
     context["page"] = page
     # Hidden questions' carried answers do not wait, so they are not listed (nor confirmed).
-    carried = selectors.section_carried_ids(assessment=assessment, code=code)
+    carried = page.carried_ids
     context["carried_ids"] = carried
     context["previous_title"] = selectors.previous_title(assessment) if carried else ""
     return render(request, "assessments/section.html", context, status=status)

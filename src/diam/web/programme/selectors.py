@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from diam.model.load import ModelError
@@ -309,15 +309,30 @@ def attention(*, today: dt.date | None = None, show: int = 5) -> Attention:
     states = Counter(
         ValidationRequest.objects.filter(state__in=OPEN_STATES).values_list("state", flat=True)
     )
+    # Both certificate counts in one query, with the same filters as certificate_list's
+    # "expiring" and "expired" (the console's links list exactly what is counted here).
+    live = certificate_list(today=today).filter(revoked_at__isnull=True, superseded=False)
+    certificates = live.aggregate(
+        expiring=Count(
+            "pk",
+            filter=Q(
+                valid_until__gte=today,
+                valid_until__lte=today + dt.timedelta(days=EXPIRING_DAYS),
+            ),
+        ),
+        expired=Count("pk", filter=Q(valid_until__lt=today)),
+    )
+    # The queue's read (its joins and counts) only when the counts say something is open.
+    waiting = list(queue.order_by("requested_at", "pk")[:show]) if states else []
     return Attention(
-        open_validations=list(queue.order_by("requested_at", "pk")[:show]),
+        open_validations=waiting,
         to_assign=states[RequestState.REQUESTED],
         in_review=states[RequestState.IN_REVIEW],
         verification_pending=OrganisationVerification.objects.filter(
             status=VerificationStatus.PENDING
         ).count(),
-        expiring=certificate_list(state="expiring", today=today).count(),
-        expired=certificate_list(state="expired", today=today).count(),
+        expiring=certificates["expiring"],
+        expired=certificates["expired"],
     )
 
 

@@ -20,6 +20,7 @@ from django.utils.text import slugify
 
 from diam.model.schema import CORE_STAGES, Model
 from diam.reports import PeerSection, Report, build_report
+from diam.scoring.answers import AnswerValue, NotApplicable
 from diam.web.assessments.models import Answer, Assessment, Status
 from diam.web.assessments.selectors import country_name
 from diam.web.assessments.services import assessment_context, model_for
@@ -53,6 +54,23 @@ def load_answers(assessment: Assessment) -> list[Answer]:
     return list(assessment.answers.all())
 
 
+def _answer_rows(assessment: Assessment) -> Any:
+    """Each answer's criterion id, value, N/A, justification, comment, time and author's name
+    and e-mail, as plain tuples: the report reads every answer once, and an Answer and a User
+    instance per row cost the page more than building the whole report (about 200 instances
+    for a complete assessment)."""
+    return Answer.objects.filter(assessment=assessment).values_list(
+        "criterion_id",
+        "value",
+        "na",
+        "justification",
+        "comment",
+        "updated_at",
+        "updated_by__name",
+        "updated_by__email",
+    )
+
+
 def assessment_date(assessment: Assessment) -> datetime:
     """The date a report is "as of": submission, else creation."""
     return assessment.submitted_at or assessment.created_at
@@ -71,19 +89,21 @@ def report_for_assessment(
     does not exist or is not above the current stage, or for a bad branch order.
     """
     model = model_for(assessment)
-    answers = load_answers(assessment)
-    comments = {a.criterion_id: a.comment for a in answers if a.comment}
-    answered_by = {
-        a.criterion_id: (
-            str(a.updated_by) if a.updated_by is not None else "",
-            timezone.localtime(a.updated_at),
-        )
-        for a in answers
-        if a.is_answered
-    }
+    values: dict[str, AnswerValue] = {}
+    comments: dict[str, str] = {}
+    answered_by: dict[str, tuple[str, datetime]] = {}
+    for row in _answer_rows(assessment):
+        cid, value, na, justification, comment, updated_at, name, email = row
+        if comment:
+            comments[cid] = comment
+        if na or value is not None:
+            # As Answer.to_core reads a row (N/A with its justification, else the value), and
+            # str(User): the name, else the e-mail; a deleted author leaves both empty.
+            values[cid] = NotApplicable(justification) if na else value
+            answered_by[cid] = (name or email or "", timezone.localtime(updated_at))
     report = build_report(
         model=model,
-        values=assessment.to_core(),
+        values=values,
         comments=comments,
         answered_by=answered_by,
         organisation=assessment.organisation.name,

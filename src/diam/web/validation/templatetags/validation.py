@@ -18,16 +18,27 @@ from diam.web.validation import selectors
 register = template.Library()
 
 
+def _live(assessment: Assessment) -> Any:
+    """`live_request`, read once per page: the results page shows the banner and the panel,
+    which asked the same question twice. Only these tags keep it on the instance, and they run
+    when the page renders, after whatever the view changed."""
+    if not assessment.is_locked:
+        return None
+    if not hasattr(assessment, "_live_request"):
+        assessment._live_request = selectors.live_request(assessment)  # type: ignore[attr-defined]
+    return assessment._live_request  # type: ignore[attr-defined]
+
+
 @register.inclusion_tag("validation/_banner.html")
 def validation_banner(assessment: Assessment, membership: Any = None) -> dict[str, Any]:
-    live = selectors.live_request(assessment) if assessment.is_locked else None
+    live = _live(assessment)
     decision = getattr(live, "decision", None) if live is not None else None
     return {"assessment": assessment, "membership": membership, "live": live, "decision": decision}
 
 
 @register.inclusion_tag("validation/_panel.html")
 def validation_panel(assessment: Assessment, membership: Any, stage: int) -> dict[str, Any]:
-    live = selectors.live_request(assessment) if assessment.is_locked else None
+    live = _live(assessment)
     return {
         "assessment": assessment,
         "membership": membership,
