@@ -281,3 +281,44 @@ def test_the_programme_admin_service_refuses_by_name(root: User, bob: User, alic
     with pytest.raises(RoleRefused, match="is a validator; revoke that role first"):
         programme_admin_set(user=bob, admin=True, by=root)
     assert actions() == []
+
+
+def test_an_account_created_in_the_admin_is_recorded(root_client: Client, root: User) -> None:
+    response = root_client.post(
+        "/admin/accounts/user/add/",
+        {
+            "email": "vera.validator@example.org",
+            "name": "Vera Validator",
+            "password1": "a long and unusual passphrase 7",
+            "password2": "a long and unusual passphrase 7",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    created = User.objects.get(email="vera.validator@example.org")
+    event = AuditEvent.objects.get(action="account.created")
+    assert (event.actor, event.target_id) == (root, str(created.pk))
+    assert event.detail == {"where": "django admin"}
+
+
+def test_an_organisation_deleted_in_the_admin_leaves_its_name_in_the_trail(
+    root_client: Client, root: User, org: Organisation, alice: User, other_org: Organisation
+) -> None:
+    org_pk = org.pk
+    response = root_client.post(f"/admin/accounts/organisation/{org_pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Organisation.objects.filter(pk=org_pk).exists()
+    event = AuditEvent.objects.get(action="organisation.deleted")
+    assert (event.actor, event.organisation_id) == (root, org_pk)
+    assert event.detail["name"] == "St Elsewhere Hospital" and event.detail["members"] == 1
+
+    # The list's bulk delete records each organisation it deletes.
+    response = root_client.post(
+        "/admin/accounts/organisation/",
+        {"action": "delete_selected", "_selected_action": [other_org.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Organisation.objects.filter(pk=other_org.pk).exists()
+    names = AuditEvent.objects.filter(action="organisation.deleted").values_list(
+        "detail__name", flat=True
+    )
+    assert sorted(names) == ["Other General", "St Elsewhere Hospital"]

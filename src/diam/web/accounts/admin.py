@@ -108,7 +108,17 @@ class UserAdmin(BaseUserAdmin):
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         if not change:
+            # The one way to make a validator's or programme admin's account (sign-up always
+            # registers an organisation), so the trail says who made it, and where.
             super().save_model(request, obj, form, change)
+            audit_record(
+                action="account.created",
+                actor=request.user,
+                target=obj,
+                summary=f"{obj.email}: account created (Django admin)",
+                detail={"where": "django admin"},
+                request=request,
+            )
             return
         before = User.objects.get(pk=obj.pk)
         new_role = obj.programme_role
@@ -199,6 +209,25 @@ def memberships_save(*, formset: Any, by: Any) -> None:
         formset.deleted_objects.append(f.instance)
 
 
+def organisation_deleted_record(*, organisation: Organisation, request: HttpRequest) -> None:
+    """Support may delete an organisation (a duplicate sign-up, an erasure request); the
+    trail keeps who did it and what it was, since the organisation's own rows go with it."""
+    audit_record(
+        action="organisation.deleted",
+        actor=request.user,
+        organisation=organisation,
+        target=organisation,
+        summary=f"{organisation.name} ({organisation.country}) deleted in the Django admin",
+        detail={
+            "where": "django admin",
+            "name": organisation.name,
+            "country": str(organisation.country),
+            "members": organisation.memberships.count(),
+        },
+        request=request,
+    )
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ("name", "org_type", "country", "region", "benchmarking_consent", "is_demo")
@@ -235,6 +264,17 @@ class OrganisationAdmin(admin.ModelAdmin):
                 detail={"fields": list(form.changed_data), "where": "django admin"},
                 request=request,
             )
+
+    def delete_model(self, request: HttpRequest, obj: Organisation) -> None:
+        organisation_deleted_record(organisation=obj, request=request)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        # Django refuses while protected records (validation decisions, benchmark releases)
+        # exist; what it does delete leaves its name in the trail, which outlives it.
+        for organisation in queryset:
+            organisation_deleted_record(organisation=organisation, request=request)
+        super().delete_queryset(request, queryset)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is Membership:
