@@ -14,6 +14,7 @@ from pydantic_core import PydanticCustomError
 from diam.paths import DEFAULT_MODEL_ID, available_model_ids, model_versions
 from diam.text import text_problem
 from diam.web.core.validators import EMAIL_MAX_LENGTH
+from diam.web.validation.forms import ReasonForm, RequestForm
 
 # Text fields refuse NUL bytes (PostgreSQL cannot store them) and stay short.
 NO_NUL = r"^[^\x00]*$"
@@ -370,6 +371,11 @@ def _email(value: str) -> str:
     return value
 
 
+def _limit(form: type[Any], field: str) -> int:
+    """The web form's length limit: the API takes what the page takes, never a copy of it."""
+    return int(form.base_fields[field].max_length)
+
+
 def _text(max_length: int, *, required: bool, description: str) -> Any:
     pattern = REQUIRED_TEXT if required else PLAIN_TEXT
     checks = [AfterValidator(_plain), *([AfterValidator(_required)] if required else [])]
@@ -384,17 +390,29 @@ def _text(max_length: int, *, required: bool, description: str) -> Any:
     ]
 
 
-ContactName = _text(150, required=True, description="The contact person for the programme.")
-ContactPhone = _text(40, required=False, description="The contact's telephone (optional).")
+ContactName = _text(
+    _limit(RequestForm, "contact_name"),
+    required=True,
+    description="The contact person for the programme.",
+)
+ContactPhone = _text(
+    _limit(RequestForm, "contact_phone"),
+    required=False,
+    description="The contact's telephone (optional).",
+)
 ProposedDates = _text(
-    1000,
+    _limit(RequestForm, "proposed_dates"),
     required=True,
     description="Proposed dates for a site visit: two or three periods that suit you, e.g. "
     "“10–12 March or 24–26 March”.",
 )
-Note = _text(5000, required=False, description="A note for the programme (optional).")
+Note = _text(
+    _limit(RequestForm, "note"), required=False, description="A note for the programme (optional)."
+)
 Reason = _text(
-    2000, required=True, description="Why the request is withdrawn; kept in the history."
+    _limit(ReasonForm, "reason"),
+    required=True,
+    description="Why the request is withdrawn; kept in the history.",
 )
 ContactEmail = Annotated[
     str,

@@ -16,7 +16,7 @@ MESSAGE_MAX = 5000
 
 
 class RequestForm(forms.Form):
-    """The fields and limits the API's `ValidationRequestIn` mirrors (keep the two alike)."""
+    """The fields the API's `ValidationRequestIn` mirrors; it reads its limits from here."""
 
     contact_name = forms.CharField(
         max_length=150, label="Contact person", validators=[validate_plain_text]
