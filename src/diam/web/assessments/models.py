@@ -127,9 +127,14 @@ class Answer(models.Model):
         return f"{self.criterion_id} = {self.display_value}"
 
     def to_core(self) -> AnswerValue | None:
-        if self.na:
-            return NotApplicable(self.justification)
-        value: Any = self.value
+        return self.core_value(self.value, self.na, self.justification)
+
+    @staticmethod
+    def core_value(value: Any, na: bool, justification: str) -> AnswerValue | None:
+        """What the engine reads from an answer's stored fields: N/A with its justification,
+        else the value (None: unanswered). For reads that take the fields as plain rows."""
+        if na:
+            return NotApplicable(justification)
         return value  # type: ignore[no-any-return]
 
     @property

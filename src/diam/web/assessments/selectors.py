@@ -77,16 +77,7 @@ def answer_values(assessment: Assessment) -> dict[str, AnswerValue]:
     For where only skip logic and progress are needed. The autosave gets the same values from
     `answer_save_with_values`, which reads them with the answer it saves.
     """
-    values: dict[str, AnswerValue] = {}
-    rows = Answer.objects.filter(assessment=assessment).values_list(
-        "criterion_id", "value", "na", "justification"
-    )
-    for cid, value, na, justification in rows:
-        if na:
-            values[cid] = NotApplicable(justification)
-        elif value is not None:
-            values[cid] = value
-    return values
+    return _values_and_carried(assessment)[0]
 
 
 # --- how answers read -------------------------------------------------------------------------
@@ -676,10 +667,8 @@ def _values_and_carried(assessment: Assessment) -> tuple[dict[str, AnswerValue],
     for cid, value, na, justification, is_carried in rows:
         if is_carried:
             carried.append(cid)
-        if na:
-            values[cid] = NotApplicable(justification)
-        elif value is not None:
-            values[cid] = value
+        if (core := Answer.core_value(value, na, justification)) is not None:
+            values[cid] = core
     return values, carried
 
 

@@ -20,7 +20,7 @@ from django.utils.text import slugify
 
 from diam.model.schema import CORE_STAGES, Model
 from diam.reports import PeerSection, Report, build_report
-from diam.scoring.answers import AnswerValue, NotApplicable
+from diam.scoring.answers import AnswerValue
 from diam.web.assessments.models import Answer, Assessment, Status
 from diam.web.assessments.selectors import country_name
 from diam.web.assessments.services import assessment_context, model_for
@@ -96,10 +96,9 @@ def report_for_assessment(
         cid, value, na, justification, comment, updated_at, name, email = row
         if comment:
             comments[cid] = comment
-        if na or value is not None:
-            # As Answer.to_core reads a row (N/A with its justification, else the value), and
-            # str(User): the name, else the e-mail; a deleted author leaves both empty.
-            values[cid] = NotApplicable(justification) if na else value
+        if (core := Answer.core_value(value, na, justification)) is not None:
+            values[cid] = core
+            # As str(User): the name, else the e-mail; a deleted author leaves both empty.
             answered_by[cid] = (name or email or "", timezone.localtime(updated_at))
     report = build_report(
         model=model,
